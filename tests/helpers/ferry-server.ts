@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, waitForPort } from './ports';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export interface FerryServer {
+	url: string;
+	port: number;
+	dataDir: string;
+	roomSecret: string;
+	logs: () => string;
+	stop: () => Promise<void>;
+}
+
+/** Starts the built Ferry server (node build) on a free port with its own data folder. */
+export async function startFerry(env: Record<string, string> = {}): Promise<FerryServer> {
+	const port = await freePort();
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-test-'));
+	const roomSecret = env.FERRY_ROOM_SECRET ?? 'test-room-secret-'.padEnd(48, 'x');
+	let output = '';
+	const child: ChildProcess = spawn(process.execPath, ['build/index.js'], {
+		cwd: root,
+		env: {
+			...process.env,
+			PORT: String(port),
+			HOST: '127.0.0.1',
+			ORIGIN: `http://127.0.0.1:${port}`,
+			FERRY_DATA_DIR: dataDir,
+			FERRY_ROOM_SECRET: roomSecret,
+			...env
+		},
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+	child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+	try {
+		await Promise.race([
+			waitForPort(port, 'the Ferry server', 30_000),
+			exited.then(() => {
+				throw new Error(`the Ferry server exited at start:\n${output}`);
+			})
+		]);
+	} catch (error) {
+		child.kill('SIGKILL');
+		throw error;
+	}
+	return {
+		url: `http://127.0.0.1:${port}`,
+		port,
+		dataDir,
+		roomSecret,
+		logs: () => output,
+		stop: async () => {
+			if (child.exitCode === null) {
+				child.kill('SIGTERM');
+				await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+				if (child.exitCode === null) child.kill('SIGKILL');
+			}
+			fs.rmSync(dataDir, { recursive: true, force: true });
+		}
+	};
+}
