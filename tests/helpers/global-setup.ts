@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { ensureBuild } from './build';
+import { ensureBuild } from '../../scripts/lib/build';
 import { startFerry } from './ferry-server';
 
 declare module 'vitest' {

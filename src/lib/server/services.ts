@@ -1,4 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { getContext } from './context';
+import type { Db } from './db';
+import { storageProviders } from './db/schema';
+import type { ProviderHealth } from './storage/registry';
 import { registerJob } from './jobs';
 import { registryAccess } from './storage-access';
 import { getStorage } from './storage';
@@ -16,6 +20,7 @@ export function getUploadDeps(): UploadDeps {
 		storageConfigFile: config.storageConfigFile,
 		env: process.env
 	});
+	syncProviderRows(db, registry.listProviderHealth());
 	deps = {
 		db,
 		storage: registryAccess(registry),
@@ -26,4 +31,17 @@ export function getUploadDeps(): UploadDeps {
 	const ready = deps;
 	registerJob({ name: 'expired-upload-cleanup', intervalMs: 15 * 60 * 1000, run: () => cleanupExpiredUploads(ready).then(() => undefined) });
 	return deps;
+}
+
+/** Uploads and files reference their provider by id; keep a row for each configured one. */
+export function syncProviderRows(db: Db, providers: ProviderHealth[]): void {
+	for (const p of providers) {
+		db.insert(storageProviders)
+			.values({ id: p.id, kind: p.kind, priority: p.priority, weight: p.weight, isHealthy: p.healthy !== false, lastHealthCheckAt: p.lastCheckAt, lastHealthError: p.lastError })
+			.onConflictDoUpdate({
+				target: storageProviders.id,
+				set: { kind: p.kind, priority: p.priority, weight: p.weight, isHealthy: p.healthy !== false, lastHealthCheckAt: p.lastCheckAt ?? sql`${storageProviders.lastHealthCheckAt}`, lastHealthError: p.lastError }
+			})
+			.run();
+	}
 }
