@@ -62,7 +62,10 @@ async function main(): Promise<void> {
 	process.on('SIGTERM', () => void stop(0));
 
 	party = await startPartyKit({ port: partykitPort, secret: secrets.roomSecret });
-	const env = { ...process.env, PORT: String(config.port), HOST: config.host, FERRY_ROOM_SECRET: secrets.roomSecret, FERRY_DATA_DIR: config.dataDir };
+	const env = { ...process.env, PORT: String(config.port), HOST: config.host, FERRY_ROOM_SECRET: secrets.roomSecret, FERRY_DATA_DIR: config.dataDir,
+		// adapter-node assumes https unless told the public origin.
+		ORIGIN: process.env.ORIGIN ?? `http://localhost:${config.port}`,
+		BODY_SIZE_LIMIT: process.env.BODY_SIZE_LIMIT ?? 'Infinity' };
 	server = dev
 		? spawn(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'dev', '--port', String(config.port), '--host', config.host, '--strictPort'], { cwd: root, env, stdio: 'inherit' })
 		: spawn(process.execPath, [path.join(root, 'build/index.js')], { cwd: root, env, stdio: 'inherit' });

@@ -30,6 +30,8 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 			ORIGIN: `http://127.0.0.1:${port}`,
 			FERRY_DATA_DIR: dataDir,
 			FERRY_ROOM_SECRET: roomSecret,
+			// Local-disk parts stream through the server; JSON bodies have their own 1 MiB cap.
+			BODY_SIZE_LIMIT: 'Infinity',
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
