@@ -18,6 +18,6 @@ export const DELETE: RequestHandler = api(async (event) => {
 	const deps = getUploadDeps();
 	const session = await abortUpload(deps, user.id, event.params.uploadId);
 	audit(deps.db, { action: 'upload_cancelled', actorUserId: user.id, roomId: session.roomId, targetType: 'upload', targetId: session.id, ...requestMeta(event) });
-	await notifyRoom(session.roomId, { type: 'file-upload-cancelled', uploadId: session.id, fileId: session.fileId, userId: user.id });
+	await notifyRoom(session.roomId, { type: 'file-upload-cancelled', uploadId: session.id, fileId: session.fileId, fileName: session.fileName, userId: user.id, userName: user.displayName });
 	return new Response(null, { status: 204 });
 });

@@ -15,7 +15,9 @@ export const POST: RequestHandler = api(async (event) => {
 	const { file, alreadyCompleted } = await completeUpload(deps, user.id, event.params.uploadId, input);
 	if (!alreadyCompleted) {
 		audit(deps.db, { action: 'upload_completed', actorUserId: user.id, roomId: file.roomId, targetType: 'file', targetId: file.id, details: { size: file.size }, ...requestMeta(event) });
-		await notifyRoom(file.roomId, { type: 'file-added', file: { ...file, uploadedByName: user.displayName }, uploadId: event.params.uploadId });
+		const ref = { fileId: file.id, uploadId: event.params.uploadId, fileName: file.name, userId: user.id, userName: user.displayName };
+		await notifyRoom(file.roomId, { type: 'file-upload-completed', ...ref });
+		await notifyRoom(file.roomId, { type: 'file-added', file: { fileId: file.id, fileName: file.name, size: file.size, contentType: file.contentType } });
 	}
 	return json({ file });
 });
