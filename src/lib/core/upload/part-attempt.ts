@@ -1,0 +1,140 @@
+import { TransferError, toTransferError } from '../errors';
+import type {
+	ChecksumAlgorithm,
+	Cipher,
+	Clock,
+	FileSource,
+	Hasher,
+	PartBody,
+	PartSender
+} from '../../ports';
+import { plainPartRange, type PartLayout } from './plan';
+import type { PartSigner } from './signer';
+import type { PartRecord } from './types';
+
+export interface PartIO {
+	readonly file: FileSource;
+	readonly layout: PartLayout;
+	readonly sender: PartSender;
+	readonly clock: Clock;
+	readonly signer: PartSigner;
+	readonly algorithm: ChecksumAlgorithm | undefined;
+	readonly hasher: Hasher | undefined;
+	readonly cipher: Cipher | undefined;
+	readonly stallTimeoutMs: number;
+	onProgress(partNumber: number, loaded: number): void;
+	/** +1 when a part's bytes enter memory, -1 when they are released (backpressure accounting). */
+	onBuffer(delta: 1 | -1): void;
+}
+
+export interface SentPart {
+	readonly etag: string;
+	readonly checksum: string | undefined;
+	readonly latencyMs: number;
+}
+
+/**
+ * One attempt at one part: read -> encrypt -> hash -> sign (pinning the checksum) -> PUT.
+ * Bytes are read only when something must look at them; otherwise the body is a lazy slice.
+ * They are held only for the attempt, so parts in memory never exceed parts in flight.
+ */
+export async function sendPart(
+	io: PartIO,
+	part: PartRecord,
+	signal: AbortSignal
+): Promise<SentPart> {
+	signal.throwIfAborted();
+	const n = part.partNumber;
+	const { start, end } = plainPartRange(io.layout, n);
+	const isLast = n === io.layout.partCount;
+	const buffered = io.cipher !== undefined || io.algorithm !== undefined;
+	if (buffered) io.onBuffer(1);
+	try {
+		let body: PartBody;
+		let checksum: string | undefined;
+		if (buffered) {
+			let bytes = await io.file.read(start, end);
+			signal.throwIfAborted();
+			if (io.cipher) bytes = await io.cipher.encryptPart(n - 1, bytes, isLast);
+			if (bytes.length !== part.size) {
+				throw new TransferError('file_changed', `part ${n} is ${bytes.length} bytes`, {
+					partNumber: n
+				});
+			}
+			if (io.algorithm && io.hasher) checksum = await io.hasher.hash(bytes, io.algorithm);
+			body = bytes;
+		} else {
+			body = io.file.slice(start, end);
+		}
+		signal.throwIfAborted();
+		const url = await io.signer.get(n, checksum);
+		part.state = 'signed';
+		part.url = url.signed.url;
+		part.urlExpiresAt = url.expiresAtMs;
+		const startedAt = io.clock.now();
+		part.state = 'uploading';
+		const { etag } = await sendWatched(io, n, url.signed, body, signal);
+		if (etag === '') throw new TransferError('server_rejected', 'storage returned no ETag');
+		return { etag, checksum, latencyMs: io.clock.now() - startedAt };
+	} finally {
+		if (buffered) io.onBuffer(-1);
+	}
+}
+
+/** PUT with a stall watchdog: no progress for `stallTimeoutMs` aborts the attempt. */
+async function sendWatched(
+	io: PartIO,
+	partNumber: number,
+	signed: { url: string; method: 'PUT'; headers: Record<string, string> },
+	body: PartBody,
+	signal: AbortSignal
+): Promise<{ etag: string }> {
+	const attempt = new AbortController();
+	const forward = (): void => attempt.abort(signal.reason);
+	signal.addEventListener('abort', forward, { once: true });
+	const watchdog = new AbortController();
+	let lastProgressAt = io.clock.now();
+	let stalled = false;
+	const watch = async (): Promise<void> => {
+		for (;;) {
+			const wait = lastProgressAt + io.stallTimeoutMs - io.clock.now();
+			if (wait <= 0) {
+				stalled = true;
+				attempt.abort();
+				return;
+			}
+			await io.clock.sleep(wait, watchdog.signal);
+		}
+	};
+	watch().catch(() => {});
+	try {
+		return await io.sender.send(signed.url, signed.method, signed.headers, body, {
+			signal: attempt.signal,
+			onProgress: (loaded) => {
+				lastProgressAt = io.clock.now();
+				io.onProgress(partNumber, loaded);
+			}
+		});
+	} catch (error) {
+		if (signal.aborted) throw error;
+		if (stalled) {
+			throw new TransferError('stalled', `part ${partNumber} made no progress`, {
+				partNumber,
+				cause: error
+			});
+		}
+		const err = toTransferError(error, 'network');
+		// S3 says only "403 AccessDenied"; if our URL is past its expiry, that is the reason.
+		if (err.httpStatus === 403 && io.signer.isExpired(partNumber)) {
+			throw new TransferError('url_expired', 'presigned URL expired', {
+				httpStatus: 403,
+				partNumber,
+				cause: error
+			});
+		}
+		throw err;
+	} finally {
+		watchdog.abort();
+		signal.removeEventListener('abort', forward);
+	}
+}

@@ -1,0 +1,48 @@
+export interface SchedulerInit {
+	/** Part numbers still to start, in order; consumed from the front. */
+	readonly queue: number[];
+	/** Read before every start, so the adaptive controller can change it mid-flight. */
+	readonly limit: () => number;
+	/** Aborted on the first task failure so its siblings stop too. */
+	readonly scope: AbortController;
+	readonly task: (partNumber: number) => Promise<void>;
+}
+
+/**
+ * Runs tasks with at most `limit()` in flight. A task only starts when a slot is free, which is
+ * the backpressure that keeps at most `limit()` parts in memory. Rejects with the first task
+ * error after every started task has settled (no orphaned PUTs keep running).
+ */
+export async function runScheduler(init: SchedulerInit): Promise<void> {
+	const { queue, limit, scope, task } = init;
+	const active = new Set<Promise<void>>();
+	const failure: { failed: boolean; error: unknown } = { failed: false, error: undefined };
+	let wake: () => void = () => {};
+	for (;;) {
+		while (
+			!failure.failed &&
+			!scope.signal.aborted &&
+			queue.length > 0 &&
+			active.size < Math.max(1, limit())
+		) {
+			const partNumber = queue.shift()!;
+			const running: Promise<void> = task(partNumber)
+				.catch((error: unknown) => {
+					if (failure.failed) return;
+					failure.failed = true;
+					failure.error = error;
+					scope.abort(error);
+				})
+				.finally(() => {
+					active.delete(running);
+					wake();
+				});
+			active.add(running);
+		}
+		if (active.size === 0) break;
+		await new Promise<void>((resolve) => {
+			wake = resolve;
+		});
+	}
+	if (failure.failed) throw failure.error;
+}
