@@ -104,6 +104,19 @@ describe('upload API: validation', () => {
 		expect(wrongSize.status).toBe(400);
 		expect(wrongSize.body.error.code).toBe('part_size_mismatch');
 	});
+	it('checks the encryption header and that size is the ciphertext size of the plaintext', async () => {
+		const { owner, roomId } = await setup();
+		const header = { version: 1, recordSize: 65536, nonceBase: 'AAAAAAAAAAAAAAAA', plaintextSize: 100 };
+		const ok = await owner.client.json<Created>('POST', '/api/uploads', { roomId, fileName: 'secret.bin', size: 116, encryption: { header } });
+		expect(ok.status).toBe(201);
+		expect(ok.body.partCount).toBe(1);
+		const wrongSize = await owner.client.json<Err>('POST', '/api/uploads', { roomId, fileName: 'secret.bin', size: 100, encryption: { header } });
+		expect(wrongSize.status).toBe(400);
+		const badRecord = await owner.client.json<Err>('POST', '/api/uploads', { roomId, fileName: 'secret.bin', size: 116, encryption: { header: { ...header, recordSize: 1000 } } });
+		expect(badRecord.status).toBe(400);
+		const strayKey = await owner.client.json<Err>('POST', '/api/uploads', { roomId, fileName: 'secret.bin', size: 116, encryption: { header: { ...header, key: 'AAAA' } } });
+		expect(strayKey.status).toBe(400);
+	});
 });
 
 describe('upload API: authorization', () => {

@@ -18,7 +18,7 @@ const contentTypeSchema = z
 
 export const encryptionSchema = z.object({
 	/** The record-format header (docs/encryption.md): never the key. */
-	header: z.object({
+	header: z.strictObject({
 		version: z.literal(1, 'only encryption format version 1 is supported'),
 		recordSize: z.number().int(),
 		nonceBase: z.string().max(64),

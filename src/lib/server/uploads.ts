@@ -1,4 +1,5 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { parseHeader, type EncryptionHeader } from '$lib/core/crypto/header';
 import type { z } from 'zod';
 import { compositeChecksum } from './checksums';
 import type { Db } from './db';
@@ -65,9 +66,13 @@ export async function createUpload(deps: UploadDeps, userId: string, input: z.in
 	if (used + input.size > quota) {
 		throw new ApiError(413, 'quota_exceeded', `This upload needs ${formatBytes(input.size)} but only ${formatBytes(Math.max(0, quota - used))} of your ${formatBytes(quota)} quota is left; delete files or ask for more space.`);
 	}
-	const header = input.encryption?.header ?? null;
-	if (header && !(header.recordSize >= 4096 && header.recordSize <= 16 * 1024 * 1024 && (header.recordSize & (header.recordSize - 1)) === 0)) {
-		throw new ApiError(400, 'invalid_request', 'encryption.header.recordSize must be a power of two from 4 KiB to 16 MiB.');
+	let header: EncryptionHeader | null = null;
+	if (input.encryption) {
+		try {
+			header = parseHeader(input.encryption.header);
+		} catch (error) {
+			throw new ApiError(400, 'invalid_encryption_header', `encryption.header: ${(error as Error).message}`);
+		}
 	}
 	const { id: providerId, provider } = deps.storage.pick();
 	const plan = planParts({

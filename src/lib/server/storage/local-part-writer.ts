@@ -1,0 +1,130 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
+import { createCRC32, type IHasher } from 'hash-wasm';
+import type { PartChecksum } from './types';
+
+/**
+ * Streams one part from the request body to disk while counting and hashing
+ * it, so a 5 GiB part never sits in memory. The part only becomes visible
+ * (renamed to part-NNNNN) once its length and checksum are proven.
+ */
+
+const CRC32C_POLYNOMIAL = 0x82f63b78;
+
+export type WriteOutcome =
+	| { ok: true; etag: string; size: number }
+	| { ok: false; status: 400 | 404; code: 'length_mismatch' | 'checksum_mismatch' | 'no_such_upload'; message: string };
+
+export interface PartMeta {
+	partNumber: number;
+	size: number;
+	etag: string;
+	writtenAt: string;
+}
+
+export const partFileName = (partNumber: number) => `part-${String(partNumber).padStart(5, '0')}`;
+
+/** Writes a small file so readers see either the old or the new content, never half. */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+	const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+	const handle = await open(tmp, 'w', 0o600);
+	try {
+		await handle.writeFile(data);
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+	await rename(tmp, file);
+}
+
+class LengthExceeded extends Error {}
+
+export async function writePart(
+	uploadDir: string,
+	partNumber: number,
+	expectedLength: number,
+	checksum: PartChecksum | null,
+	body: ReadableStream<Uint8Array> | null
+): Promise<WriteOutcome> {
+	const tmp = path.join(uploadDir, `.tmp-${partFileName(partNumber)}-${randomBytes(6).toString('hex')}`);
+	const md5 = createHash('md5');
+	const digest: Hash | null = checksum?.algorithm === 'SHA256' ? createHash('sha256') : null;
+	const crc: IHasher | null = checksum?.algorithm === 'CRC32C' ? await createCRC32(CRC32C_POLYNOMIAL) : null;
+	let received = 0;
+	const meter = new Transform({
+		transform(chunk: Buffer, _encoding, done) {
+			received += chunk.length;
+			// Stop reading as soon as the body is longer than signed: no point storing it.
+			if (received > expectedLength) return done(new LengthExceeded());
+			md5.update(chunk);
+			digest?.update(chunk);
+			crc?.update(chunk);
+			done(null, chunk);
+		}
+	});
+	const source = body ? Readable.fromWeb(body as NodeWebReadableStream<Uint8Array>) : Readable.from([]);
+	try {
+		await pipeline(source, meter, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+	} catch (error) {
+		await unlink(tmp).catch(() => {});
+		if (error instanceof LengthExceeded) return lengthMismatch(expectedLength, 'more');
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return noSuchUpload();
+		throw error;
+	}
+	if (received !== expectedLength) {
+		await unlink(tmp).catch(() => {});
+		return lengthMismatch(expectedLength, received);
+	}
+	const md5Bytes = md5.digest();
+	if (checksum) {
+		const actual =
+			checksum.algorithm === 'MD5'
+				? md5Bytes.toString('base64')
+				: checksum.algorithm === 'SHA256'
+					? (digest as Hash).digest('base64')
+					: Buffer.from((crc as IHasher).digest('binary')).toString('base64');
+		if (actual !== checksum.value) {
+			await unlink(tmp).catch(() => {});
+			return { ok: false, status: 400, code: 'checksum_mismatch', message: `The part's ${checksum.algorithm} does not match the signed checksum.` };
+		}
+	}
+	const etag = `"${md5Bytes.toString('hex')}"`;
+	try {
+		await fsyncFile(tmp);
+		const partPath = path.join(uploadDir, partFileName(partNumber));
+		// Meta goes first so a crash between the two renames leaves a part without
+		// meta (not listed, uploaded again), never meta describing other bytes.
+		await unlink(`${partPath}.json`).catch(() => {});
+		await rename(tmp, partPath);
+		const meta: PartMeta = { partNumber, size: received, etag, writtenAt: new Date().toISOString() };
+		await writeFileAtomic(`${partPath}.json`, JSON.stringify(meta));
+	} catch (error) {
+		await unlink(tmp).catch(() => {});
+		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return noSuchUpload();
+		throw error;
+	}
+	return { ok: true, etag, size: received };
+}
+
+async function fsyncFile(file: string): Promise<void> {
+	const handle = await open(file, 'r');
+	try {
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+}
+
+function lengthMismatch(expected: number, got: number | 'more'): WriteOutcome {
+	const what = got === 'more' ? 'more than that' : `${got} bytes`;
+	return { ok: false, status: 400, code: 'length_mismatch', message: `The URL was signed for ${expected} bytes; the body had ${what}.` };
+}
+
+function noSuchUpload(): WriteOutcome {
+	return { ok: false, status: 404, code: 'no_such_upload', message: 'The upload does not exist (completed or aborted).' };
+}
