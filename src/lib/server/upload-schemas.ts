@@ -37,7 +37,7 @@ export const createUploadSchema = z.object({
 	contentType: contentTypeSchema.optional(),
 	lastModified: z.number().int().nonnegative().optional(),
 	encryption: encryptionSchema.optional(),
-	checksumAlgorithm: z.enum(['CRC32C', 'SHA256'], 'checksumAlgorithm must be CRC32C or SHA256').optional(),
+	checksumAlgorithm: z.enum(['CRC32C', 'SHA256', 'MD5'], 'checksumAlgorithm must be CRC32C, SHA256 or MD5').optional(),
 	preferredPartSize: z.number().int().positive().optional()
 });
 
@@ -60,5 +60,5 @@ export const completeSchema = z.object({
 		.array(z.object({ partNumber, etag: z.string().min(1).max(200) }))
 		.min(1, 'list every part')
 		.max(10_000),
-	checksum: z.object({ algorithm: z.enum(['CRC32C', 'SHA256']), value: base64 }).optional()
+	checksum: z.object({ algorithm: z.enum(['CRC32C', 'SHA256', 'MD5']), value: base64 }).optional()
 });

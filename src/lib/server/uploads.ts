@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { parseHeader, type EncryptionHeader } from '$lib/core/crypto/header';
 import type { z } from 'zod';
-import { compositeChecksum } from './checksums';
+import { compositeChecksum, type ChecksumAlgorithm } from './checksums';
 import type { Db } from './db';
 import { files, uploadParts, uploadSessions, users } from './db/schema';
 import { ApiError } from './http';
@@ -142,7 +142,7 @@ export async function signParts(deps: UploadDeps, userId: string, uploadId: stri
 	const numbers = [...new Set(input.partNumbers)];
 	for (const n of numbers) checkPartNumber(session, n);
 	const provider = deps.storage.get(session.storageProviderId);
-	const algorithm = session.checksumAlgorithm as 'SHA256' | 'CRC32C' | null;
+	const algorithm = session.checksumAlgorithm as ChecksumAlgorithm | null;
 	const enforced = algorithm !== null && provider.capabilities.perPartChecksums.includes(algorithm);
 	if (enforced && numbers.some((n) => !input.checksums?.[String(n)])) {
 		throw new ApiError(400, 'checksum_required', `This upload was created with ${algorithm} checksums; send checksums for every part you ask to sign.`);
