@@ -17,7 +17,8 @@ export default ts.config(
 		files: ['**/*.ts', '**/*.svelte', '**/*.svelte.ts'],
 		languageOptions: {
 			parserOptions: {
-				projectService: true,
+				// Entry scripts are not imported by any tsconfig'd file; lint them with default options.
+				projectService: { allowDefaultProject: ['drizzle.config.ts', 'scripts/*.ts'] },
 				extraFileExtensions: ['.svelte'],
 				parser: ts.parser,
 				svelteConfig
