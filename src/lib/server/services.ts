@@ -14,11 +14,12 @@ let deps: UploadDeps | null = null;
 export function getUploadDeps(): UploadDeps {
 	if (deps) return deps;
 	const { db, config, secrets } = getContext();
-	const registry = getStorage({
+	const { registry } = getStorage({
 		dataDir: config.dataDir,
 		storageSigningSecret: secrets.storageSigningSecret,
 		storageConfigFile: config.storageConfigFile,
-		env: process.env
+		env: process.env,
+		origin: config.origin
 	});
 	syncProviderRows(db, registry.listProviderHealth());
 	deps = {
