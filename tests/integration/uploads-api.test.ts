@@ -64,7 +64,7 @@ describe('upload API: validation', () => {
 			[{ roomId, fileName: 'ok.txt', size: -1 }, /size/],
 			[{ roomId, fileName: 'ok.txt', size: 1.5 }, /size/],
 			[{ roomId, fileName: 'ok.txt', size: '10' }, /size/],
-			[{ roomId, fileName: 'ok.txt', size: 10, checksumAlgorithm: 'MD5' }, /checksumAlgorithm/],
+			[{ roomId, fileName: 'ok.txt', size: 10, checksumAlgorithm: 'XXH3' }, /checksumAlgorithm/],
 			[{ roomId, fileName: 'ok.txt', size: 10, contentType: 'not a type' }, /contentType/],
 			[{ fileName: 'ok.txt', size: 10 }, /roomId/]
 		];
