@@ -1,4 +1,5 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { building } from '$app/environment';
 import {
 	SESSION_COOKIE,
 	cookieShouldBeSecure,
@@ -12,6 +13,8 @@ import { ApiError, errorResponse } from '$lib/server/http';
 import { startBackgroundJobs } from '$lib/server/jobs';
 
 export const init: ServerInit = async () => {
+	// Prerendering (the offline page) runs hooks at build time: no database then.
+	if (building) return;
 	// Fail at start-up, not at the first request, when configuration is wrong.
 	getContext();
 	startBackgroundJobs();
@@ -20,10 +23,11 @@ export const init: ServerInit = async () => {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const handle: Handle = async ({ event, resolve }) => {
-	const { db, config } = getContext();
 	event.locals.user = null;
 	event.locals.sessionId = null;
 	event.locals.authMethod = null;
+	if (building) return resolve(event);
+	const { db, config } = getContext();
 
 	const authorization = event.request.headers.get('authorization');
 	if (authorization?.startsWith('Bearer ')) {

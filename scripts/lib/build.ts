@@ -47,7 +47,7 @@ export function ensureBuild(): void {
 	if (isFresh(built)) return;
 	withLock(() => {
 		if (isFresh(built)) return;
-		execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+		execFileSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 		fs.utimesSync(built, new Date(), new Date());
 	});
 }

@@ -1,0 +1,45 @@
+/// <reference types="@sveltejs/kit" />
+/// <reference no-default-lib="true"/>
+/// <reference lib="esnext" />
+/// <reference lib="webworker" />
+// A thin service worker: it wires handlers; the logic lives in the modules it imports.
+import { build, files, prerendered, version } from '$service-worker';
+import { clientsClaim } from 'workbox-core';
+import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
+import { handleMessage } from './messages';
+import { isPrecachedPath, respondToNavigation } from './navigation';
+
+const sw = self as unknown as ServiceWorkerGlobalScope;
+
+/** Prerendered in src/routes/offline; served when a navigation finds no network. */
+const OFFLINE_PAGE = '/offline';
+
+const precached = [...build, ...files, ...prerendered];
+precacheAndRoute(
+	precached.map((url) => ({ url, revision: version })),
+	// SvelteKit's file names and our pages carry no tracking parameters; a query
+	// string means a different request, so only exact URLs come from the cache.
+	{ ignoreURLParametersMatching: [] }
+);
+cleanupOutdatedCaches();
+// The first worker takes over the open page at once so it works offline
+// without a reload; later versions wait for the user's "Reload" (SKIP_WAITING).
+clientsClaim();
+
+const precachedPaths = new Set(precached);
+
+sw.addEventListener('fetch', (event) => {
+	if (event.request.mode !== 'navigate') return;
+	const url = new URL(event.request.url);
+	if (url.origin !== sw.location.origin || isPrecachedPath(url, precachedPaths)) return;
+	event.respondWith(respondToNavigation(event.request, { fetch: (request) => fetch(request), offlinePage: () => matchPrecache(OFFLINE_PAGE) }));
+});
+
+sw.addEventListener('message', (event) => {
+	const port = event.ports[0];
+	event.waitUntil(
+		handleMessage(event.data, { version, skipWaiting: () => sw.skipWaiting() }).then((reply) => {
+			if (reply) port?.postMessage(reply);
+		})
+	);
+});
