@@ -1,0 +1,305 @@
+/**
+ * The upload engine as a dedicated module worker. It runs one TransferRunner per transfer, so
+ * reading, CRC32C/SHA-256 hashing, AES-GCM and the XHR PUTs all happen off the page's thread.
+ * One worker, no pool: on two cores a second CPU-bound worker only competes with this one and
+ * with the browser's own network thread (see README.md here).
+ */
+import * as Comlink from 'comlink';
+import { toTransferErrorData } from '$lib/core/errors';
+import { TransferRunner, type TransferState } from '$lib/core/upload';
+import type { ChecksumAlgorithm, FileSource } from '$lib/ports';
+import { mathRandom, systemClock } from '$lib/adapters/clock';
+import { RecordCipher } from '$lib/adapters/crypto/cipher';
+import { WasmHasher, chooseChecksumAlgorithm } from '$lib/adapters/crypto/hasher';
+import { BlobFileSource, MissingFileSource, isReadable } from '$lib/adapters/file/file-source';
+import { createPartSender } from '$lib/adapters/http/part-sender';
+import { HttpUploadApi } from '$lib/adapters/http/upload-api';
+import { IdbTransferStore, type TransferRow } from '$lib/adapters/idb/transfer-store';
+import { createNetworkStatus } from '$lib/adapters/network-status';
+import {
+	TRANSFERS_CHANNEL,
+	lockName,
+	type AddOptions,
+	type EngineEvent,
+	type TransferSummary,
+	type UploadEngine
+} from './upload-protocol';
+
+interface Entry {
+	summary: TransferSummary;
+	runner: TransferRunner | null;
+	release: (() => void) | null;
+}
+
+const store = new IdbTransferStore();
+const network = createNetworkStatus();
+const hasher = new WasmHasher();
+const sender = createPartSender();
+/** The provider's per-part checksums, learned from the latest create answer. */
+let providerChecksums: string[] | null = null;
+const api = new HttpUploadApi({
+	onStorageInfo: (info) => (providerChecksums = info.capabilities.perPartChecksums)
+});
+const channel = new BroadcastChannel(TRANSFERS_CHANNEL);
+const entries = new Map<string, Entry>();
+const listeners = new Set<(event: EngineEvent) => void>();
+
+const FINAL: ReadonlySet<TransferState['status']> = new Set(['done', 'cancelled']);
+
+function emit(event: EngineEvent): void {
+	for (const listener of listeners) listener(event);
+	channel.postMessage(event);
+}
+
+function update(entry: Entry, patch: Partial<TransferSummary>): void {
+	entry.summary = { ...entry.summary, ...patch };
+	emit({ type: 'transfer:updated', transfer: entry.summary });
+}
+
+/**
+ * Web Locks make one tab the driver of a transfer. `ifAvailable` answers at once; when another
+ * tab holds it we queue a second request, so this tab takes over when that one closes.
+ */
+function tryLock(transferId: string): Promise<(() => void) | null> {
+	return new Promise((resolve) => {
+		void navigator.locks.request(lockName(transferId), { ifAvailable: true }, (lock) => {
+			if (!lock) {
+				resolve(null);
+				return;
+			}
+			return new Promise<void>((release) => resolve(() => release()));
+		});
+	});
+}
+
+function waitForLock(transferId: string, then: (release: () => void) => void): void {
+	void navigator.locks.request(
+		lockName(transferId),
+		() => new Promise<void>((release) => then(() => release()))
+	);
+}
+
+function summaryOf(row: TransferRow, driver: TransferSummary['driver']): TransferSummary {
+	return {
+		transferId: row.transferId,
+		roomId: row.roomId,
+		name: row.name,
+		size: row.size,
+		encrypted: row.options.encrypt,
+		driver,
+		state: { status: 'queued' },
+		progress: null,
+		lastError: null,
+		fileId: row.record?.fileId ?? null
+	};
+}
+
+async function sourceFor(row: TransferRow): Promise<FileSource> {
+	const file = row.source.file;
+	const identity = { name: row.name, lastModified: row.lastModified };
+	if (file && (await isReadable(file))) return new BlobFileSource(file, identity);
+	const handle = row.source.handle;
+	if (handle) {
+		try {
+			const picked = await handle.getFile();
+			if (await isReadable(picked)) return new BlobFileSource(picked, identity);
+		} catch {
+			// No permission after a restart: the user picks the file again.
+		}
+	}
+	return new MissingFileSource(row.name, row.size, row.lastModified, row.type);
+}
+
+async function cipherFor(row: TransferRow, file: File | null): Promise<RecordCipher | undefined> {
+	if (!row.options.encrypt) return undefined;
+	const saved = await store.fileKey(row.transferId);
+	if (saved) return RecordCipher.restore(saved.key, saved.header);
+	if (row.record || !file) {
+		// The key is gone but the upload exists: its parts cannot be reproduced.
+		throw new Error('the encryption key of this transfer is missing');
+	}
+	const { cipher, rawKey } = await RecordCipher.create(file.size);
+	await store.saveFileKey({
+		transferId: row.transferId,
+		roomId: row.roomId,
+		fileId: null,
+		fileName: row.name,
+		key: rawKey,
+		header: cipher.header,
+		createdAt: Date.now()
+	});
+	return cipher;
+}
+
+/** Builds the runner and wires its events into this entry's summary. */
+async function startRunner(entry: Entry, row: TransferRow, file: File | null): Promise<void> {
+	const source = file ? new BlobFileSource(file) : await sourceFor(row);
+	let cipher: RecordCipher | undefined;
+	try {
+		cipher = await cipherFor(row, file);
+	} catch (error) {
+		const data = toTransferErrorData(error);
+		update(entry, { state: { status: 'failed', session: null, error: data } });
+		return;
+	}
+	const algorithm: ChecksumAlgorithm | undefined =
+		row.record?.checksumAlgorithm ?? row.options.checksumAlgorithm;
+	const runner = new TransferRunner(
+		{ transferId: row.transferId, roomId: row.roomId, file: source },
+		{ api, sender, store, clock: systemClock, network, random: mathRandom, hasher, cipher },
+		algorithm ? { checksumAlgorithm: algorithm } : {}
+	);
+	entry.runner = runner;
+	runner.on('upload:state-changed', ({ state }) => {
+		const fileId = 'session' in state && state.session ? state.session.fileId : null;
+		const recovered = state.status === 'uploading' || state.status === 'done';
+		update(entry, { state, ...(fileId && { fileId }), ...(recovered && { lastError: null }) });
+		if (FINAL.has(state.status)) {
+			entry.release?.();
+			entry.release = null;
+		}
+		if (state.status === 'cancelled') void store.deleteFileKey(row.transferId);
+	});
+	runner.on('upload:progress', ({ progress }) => update(entry, { progress }));
+	runner.on('upload:error', ({ error, willRetry, delayMs }) => {
+		const lastError = {
+			error,
+			willRetry,
+			at: Date.now(),
+			...(delayMs !== undefined && { delayMs })
+		};
+		update(entry, { lastError });
+	});
+	if (row.pausedByUser) runner.pause();
+	else void runner.start();
+}
+
+async function drive(row: TransferRow, file: File | null): Promise<TransferSummary> {
+	const existing = entries.get(row.transferId);
+	if (existing) return existing.summary;
+	const release = await tryLock(row.transferId);
+	const entry: Entry = {
+		summary: summaryOf(row, release ? 'here' : 'elsewhere'),
+		runner: null,
+		release
+	};
+	entries.set(row.transferId, entry);
+	if (release) {
+		await startRunner(entry, row, file);
+	} else {
+		waitForLock(row.transferId, (releaseLater) => {
+			void (async () => {
+				// The other tab may have finished it meanwhile: then there is nothing to drive.
+				const fresh = await store.getRow(row.transferId);
+				if (!fresh || entry.runner) return releaseLater();
+				entry.release = releaseLater;
+				update(entry, { driver: 'here' });
+				await startRunner(entry, fresh, null);
+			})();
+		});
+	}
+	return entry.summary;
+}
+
+function entryOf(transferId: string): Entry {
+	const entry = entries.get(transferId);
+	if (!entry) throw toTransferErrorData(new Error(`no transfer ${transferId} in this tab`));
+	return entry;
+}
+
+async function setPausedByUser(transferId: string, paused: boolean): Promise<void> {
+	const row = await store.getRow(transferId);
+	if (row) await store.addTransfer({ ...row, pausedByUser: paused });
+}
+
+const engine: UploadEngine = {
+	subscribe(listener) {
+		listeners.add(listener);
+	},
+
+	setOnline(online) {
+		network.set(online);
+	},
+
+	async add(roomId, files, options: AddOptions) {
+		const algorithm = chooseChecksumAlgorithm(providerChecksums);
+		const summaries: TransferSummary[] = [];
+		for (const file of files) {
+			const row: TransferRow = {
+				transferId: crypto.randomUUID(),
+				roomId,
+				addedAt: Date.now(),
+				name: file.name,
+				size: file.size,
+				lastModified: file.lastModified,
+				type: file.type,
+				options: { encrypt: options.encrypt, ...(algorithm && { checksumAlgorithm: algorithm }) },
+				// Chromium copies the File into a persistent profile here: what resume reads back.
+				source: { file },
+				record: null,
+				pausedByUser: false
+			};
+			await store.addTransfer(row);
+			summaries.push(await drive(row, file));
+		}
+		return summaries;
+	},
+
+	async resumeRoom(roomId) {
+		const rows = await store.rowsForRoom(roomId);
+		for (const row of rows) await drive(row, null);
+		return engine.list(roomId);
+	},
+
+	async pause(transferId) {
+		entryOf(transferId).runner?.pause();
+		await setPausedByUser(transferId, true);
+	},
+
+	async resume(transferId) {
+		const entry = entryOf(transferId);
+		await setPausedByUser(transferId, false);
+		void entry.runner?.resume();
+	},
+
+	async cancel(transferId) {
+		const entry = entryOf(transferId);
+		if (entry.runner) await entry.runner.cancel();
+		else if (entry.summary.driver === 'here') await store.delete(transferId);
+	},
+
+	async replaceFile(transferId, file) {
+		const entry = entryOf(transferId);
+		if (!entry.runner) return;
+		try {
+			entry.runner.replaceFile(new BlobFileSource(file));
+		} catch (error) {
+			throw toTransferErrorData(error);
+		}
+		await store.replaceSource(transferId, { file });
+		void entry.runner.resume();
+	},
+
+	async dismiss(transferId) {
+		const entry = entries.get(transferId);
+		if (!entry) return;
+		const status = entry.summary.state.status;
+		if (status !== 'done' && status !== 'cancelled' && status !== 'failed') return;
+		if (status === 'failed') {
+			// Give the storage back: the upload cannot continue from here.
+			await entry.runner?.cancel();
+			await store.delete(transferId);
+			await store.deleteFileKey(transferId);
+		}
+		entry.runner?.dispose();
+		entry.release?.();
+		entries.delete(transferId);
+		emit({ type: 'transfer:removed', transferId, roomId: entry.summary.roomId });
+	},
+
+	async list(roomId) {
+		return [...entries.values()].map((e) => e.summary).filter((s) => s.roomId === roomId);
+	}
+};
+
+Comlink.expose(engine);
