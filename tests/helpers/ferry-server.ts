@@ -20,8 +20,12 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 	const port = await freePort();
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-test-'));
 	const roomSecret = env.FERRY_ROOM_SECRET ?? 'test-room-secret-'.padEnd(48, 'x');
+	// Run from a private copy of build/: another test run may rebuild build/ meanwhile.
+	// It stays inside the repo so the server still resolves node_modules.
+	const buildCopy = path.join(root, '.test-builds', path.basename(dataDir));
+	fs.cpSync(path.join(root, 'build'), buildCopy, { recursive: true });
 	let output = '';
-	const child: ChildProcess = spawn(process.execPath, ['build/index.js'], {
+	const child: ChildProcess = spawn(process.execPath, [path.join(buildCopy, 'index.js')], {
 		cwd: root,
 		env: {
 			...process.env,
@@ -48,6 +52,7 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 		]);
 	} catch (error) {
 		child.kill('SIGKILL');
+		fs.rmSync(buildCopy, { recursive: true, force: true });
 		throw error;
 	}
 	return {
@@ -63,6 +68,7 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 				if (child.exitCode === null) child.kill('SIGKILL');
 			}
 			fs.rmSync(dataDir, { recursive: true, force: true });
+			fs.rmSync(buildCopy, { recursive: true, force: true });
 		}
 	};
 }
