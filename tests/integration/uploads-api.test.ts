@@ -1,8 +1,13 @@
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ApiClient, newUser } from '../helpers/api-client';
 
 const baseUrl = inject('ferryUrl');
+const dataDir = inject('ferryDataDir');
 const MiB = 1024 * 1024;
 
 type Created = { uploadId: string; fileId: string; partSize: number; partCount: number; expiresAt: string };
@@ -231,6 +236,27 @@ describe('upload API: lifecycle on the local-disk provider', () => {
 		expect((await owner.client.delete(`/api/uploads/${uploadId}`)).status).toBe(204);
 		const after = await owner.client.json<Err>('POST', `/api/uploads/${uploadId}/complete`, { parts });
 		expect(after.status).toBe(410);
+		expect((await owner.client.json<{ files: unknown[] }>('GET', `/api/rooms/${roomId}/files`)).body.files).toEqual([]);
+	});
+
+	it('expired uploads are aborted on storage and removed by the cleanup command', async () => {
+		const { owner, roomId } = await setup();
+		const data = bytes(6 * MiB, 11);
+		const { uploadId } = await uploadAll(owner.client, roomId, data);
+		const db = new Database(path.join(dataDir, 'ferry.sqlite'));
+		const row = db.prepare('select storage_upload_id as id from upload_sessions where id = ?').get(uploadId) as { id: string };
+		const partsDir = path.join(dataDir, 'storage', 'uploads', row.id);
+		expect(fs.existsSync(partsDir)).toBe(true);
+		db.prepare('update upload_sessions set expires_at = ? where id = ?').run(Date.now() - 1000, uploadId);
+		db.close();
+		const output = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/cleanup-uploads.ts'], {
+			cwd: path.resolve(import.meta.dirname, '../..'),
+			env: { ...process.env, FERRY_DATA_DIR: dataDir },
+			encoding: 'utf8'
+		});
+		expect(output).toMatch(/Cleaned up [1-9]\d* expired upload/);
+		expect(fs.existsSync(partsDir)).toBe(false);
+		expect((await owner.client.json('GET', `/api/uploads/${uploadId}`)).status).toBe(404);
 		expect((await owner.client.json<{ files: unknown[] }>('GET', `/api/rooms/${roomId}/files`)).body.files).toEqual([]);
 	});
 });
