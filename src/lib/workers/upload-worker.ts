@@ -239,7 +239,16 @@ const engine: UploadEngine = {
 				record: null,
 				pausedByUser: false
 			};
-			await store.addTransfer(row);
+			try {
+				await store.addTransfer(row);
+			} catch (error) {
+				// The browser would not keep a copy of this File (too big for the origin's quota,
+				// e.g. in a private window): upload it from memory now; after a reload the
+				// transfer waits for the user to pick the file again.
+				if ((error as { name?: string }).name !== 'QuotaExceededError') throw error;
+				row.source = {};
+				await store.addTransfer(row);
+			}
 			summaries.push(await drive(row, file));
 		}
 		return summaries;
