@@ -1,4 +1,5 @@
 import { ciphertextPartSize, ciphertextSize } from '$lib/core/crypto/layout';
+import { formatBytes } from '$lib/core/format';
 import type { StorageCapabilities } from './storage/types';
 
 const MiB = 1024 * 1024;
@@ -57,15 +58,4 @@ export function planParts(input: PartPlanInput): PartPlan {
 		return { ok: false, code: 'part_size_out_of_range', message: 'size does not match the encrypted size of plaintextSize.' };
 	}
 	return { ok: true, partSize, plaintextPartSize: plain, partCount };
-}
-
-export function formatBytes(bytes: number): string {
-	const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit += 1;
-	}
-	return unit === 0 ? `${bytes} bytes` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

@@ -9,7 +9,8 @@ import { requireRoomRole } from './rooms';
 import type { StorageAccess } from './storage-access';
 import type { StorageProvider, StoredPart } from './storage/types';
 import { newId } from './tokens';
-import { formatBytes, planParts } from './upload-plan';
+import { formatBytes } from '$lib/core/format';
+import { planParts } from './upload-plan';
 import type { completeSchema, createUploadSchema, partDoneSchema, signPartsSchema } from './upload-schemas';
 
 const DAY = 24 * 3600 * 1000;

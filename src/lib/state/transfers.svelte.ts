@@ -62,16 +62,7 @@ export const transfers = new TransfersState();
 
 // ---- wording ---------------------------------------------------------------------------------
 
-export function formatBytes(bytes: number): string {
-	const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit += 1;
-	}
-	return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+export { formatBytes } from '$lib/core/format';
 
 export function formatEta(ms: number | null): string {
 	if (ms === null || !Number.isFinite(ms)) return '';
