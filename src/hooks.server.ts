@@ -26,7 +26,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 	event.locals.user = null;
 	event.locals.sessionId = null;
 	event.locals.authMethod = null;
-	if (building) return resolve(event);
+	// Storage URLs carry their own signature; part PUTs are a hot path that needs no session lookup.
+	if (building || event.url.pathname.startsWith('/storage/')) return resolve(event);
 	const { db, config } = getContext();
 
 	const authorization = event.request.headers.get('authorization');

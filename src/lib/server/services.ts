@@ -5,22 +5,28 @@ import { storageProviders } from './db/schema';
 import type { ProviderHealth } from './storage/registry';
 import { registerJob } from './jobs';
 import { registryAccess } from './storage-access';
-import { getStorage } from './storage';
+import { getStorage, type Storage } from './storage';
 import { cleanupExpiredUploads, type UploadDeps } from './uploads';
 
 let deps: UploadDeps | null = null;
 
-/** The upload and file services' dependencies, wired once per process. */
-export function getUploadDeps(): UploadDeps {
-	if (deps) return deps;
-	const { db, config, secrets } = getContext();
-	const { registry } = getStorage({
+/** The app's storage providers, configured from the server's settings (one instance per process). */
+export function getAppStorage(): Storage {
+	const { config, secrets } = getContext();
+	return getStorage({
 		dataDir: config.dataDir,
 		storageSigningSecret: secrets.storageSigningSecret,
 		storageConfigFile: config.storageConfigFile,
 		env: process.env,
 		origin: config.origin
 	});
+}
+
+/** The upload and file services' dependencies, wired once per process. */
+export function getUploadDeps(): UploadDeps {
+	if (deps) return deps;
+	const { db, config } = getContext();
+	const { registry } = getAppStorage();
 	syncProviderRows(db, registry.listProviderHealth());
 	deps = {
 		db,
