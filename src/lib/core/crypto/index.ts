@@ -25,3 +25,10 @@ export {
 export { LAST_RECORD_FLAG, recordNonce } from './nonce';
 export { decryptRecords, encryptRecords } from './records';
 export { createDecryptStream, createEncryptStream } from './stream';
+export {
+	decryptMetadata,
+	encryptMetadata,
+	fileKeyFromFragment,
+	fileKeyToFragment,
+	type FileMetadata
+} from './metadata';
