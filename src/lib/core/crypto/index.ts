@@ -32,3 +32,11 @@ export {
 	fileKeyToFragment,
 	type FileMetadata
 } from './metadata';
+export {
+	generateRoomKey,
+	roomKeyFromFragment,
+	roomKeyToFragment,
+	unwrapFileKey,
+	wrapAad,
+	wrapFileKey
+} from './room-keys';
