@@ -89,7 +89,8 @@ export class TransferReporter {
 				roomId: this.#roomId,
 				fileId: session.fileId,
 				uploadId: session.uploadId,
-				fileName: t.name
+				// The room must not learn an encrypted file's name; members see the sealed one decrypted.
+				fileName: t.encrypted ? 'Encrypted file' : t.name
 			},
 			totalBytes: t.progress?.totalBytes ?? session.size,
 			started: false,

@@ -12,7 +12,11 @@ export const roomNameSchema = z
 	.max(100, 'use at most 100 characters for the room name')
 	.regex(/^[^\p{Cc}]*$/u, 'the room name may not contain control characters');
 
-export const createRoomSchema = z.object({ name: roomNameSchema });
+export const createRoomSchema = z.object({
+	name: roomNameSchema,
+	/** Only the flag: the room key is made in the creator's browser and never sent here. */
+	endToEndEncrypted: z.boolean('endToEndEncrypted must be true or false').default(false)
+});
 export const renameRoomSchema = z.object({ name: roomNameSchema });
 export const roleSchema = z.enum(['owner', 'member', 'viewer'], 'role must be owner, member or viewer');
 export const inviteSchema = z.object({
@@ -39,13 +43,13 @@ export function requireRoomRole(db: Db, roomId: string, userId: string, atLeast:
 	return row.role;
 }
 
-export function createRoom(db: Db, userId: string, name: string) {
-	const room = { id: newId(), name, createdByUserId: userId };
+export function createRoom(db: Db, userId: string, name: string, endToEndEncrypted = false) {
+	const room = { id: newId(), name, createdByUserId: userId, isEndToEndEncrypted: endToEndEncrypted };
 	db.transaction((tx) => {
 		tx.insert(rooms).values(room).run();
 		tx.insert(roomMembers).values({ roomId: room.id, userId, role: 'owner' }).run();
 	});
-	return { id: room.id, name: room.name };
+	return { id: room.id, name: room.name, endToEndEncrypted };
 }
 
 export function listRooms(db: Db, userId: string) {
@@ -62,7 +66,7 @@ export function getRoom(db: Db, roomId: string, userId: string) {
 	const role = requireRoomRole(db, roomId, userId);
 	const room = db.select().from(rooms).where(eq(rooms.id, roomId)).get();
 	if (!room) throw new ApiError(404, 'room_not_found', 'This room does not exist or you are not a member of it.');
-	return { id: room.id, name: room.name, role, createdAt: room.createdAt, members: listMembers(db, roomId) };
+	return { id: room.id, name: room.name, role, createdAt: room.createdAt, endToEndEncrypted: room.isEndToEndEncrypted, members: listMembers(db, roomId) };
 }
 
 export function listMembers(db: Db, roomId: string) {
@@ -98,7 +102,7 @@ export function createInvite(db: Db, roomId: string, userId: string, input: z.in
 
 function findInvite(db: Db, token: string) {
 	const invite = db
-		.select({ invite: roomInvites, roomName: rooms.name })
+		.select({ invite: roomInvites, roomName: rooms.name, endToEndEncrypted: rooms.isEndToEndEncrypted })
 		.from(roomInvites)
 		.innerJoin(rooms, eq(roomInvites.roomId, rooms.id))
 		.where(eq(roomInvites.tokenHash, hashToken(token)))
@@ -113,8 +117,8 @@ function findInvite(db: Db, token: string) {
 }
 
 export function previewInvite(db: Db, token: string) {
-	const { invite, roomName } = findInvite(db, token);
-	return { roomId: invite.roomId, roomName, role: invite.role, expiresAt: invite.expiresAt };
+	const { invite, roomName, endToEndEncrypted } = findInvite(db, token);
+	return { roomId: invite.roomId, roomName, role: invite.role, expiresAt: invite.expiresAt, endToEndEncrypted };
 }
 
 /** Joins the room; a member who already has a stronger role keeps it. */

@@ -3,7 +3,7 @@ import { parseHeader, type EncryptionHeader } from '$lib/core/crypto/header';
 import type { z } from 'zod';
 import { compositeChecksum, type ChecksumAlgorithm } from './checksums';
 import type { Db } from './db';
-import { files, uploadParts, uploadSessions, users } from './db/schema';
+import { files, rooms, uploadParts, uploadSessions, users } from './db/schema';
 import { ApiError } from './http';
 import { requireRoomRole } from './rooms';
 import type { StorageAccess } from './storage-access';
@@ -14,6 +14,8 @@ import { planParts } from './upload-plan';
 import type { completeSchema, createUploadSchema, partDoneSchema, signPartsSchema } from './upload-schemas';
 
 const DAY = 24 * 3600 * 1000;
+/** What the server stores and shows as the name of a file whose real name is sealed (docs/encryption.md). */
+export const ENCRYPTED_FILE_NAME = 'encrypted';
 
 export interface UploadDeps {
 	db: Db;
@@ -67,6 +69,12 @@ export async function createUpload(deps: UploadDeps, userId: string, input: z.in
 	if (used + input.size > quota) {
 		throw new ApiError(413, 'quota_exceeded', `This upload needs ${formatBytes(input.size)} but only ${formatBytes(Math.max(0, quota - used))} of your ${formatBytes(quota)} quota is left; delete files or ask for more space.`);
 	}
+	const room = db.select({ e2ee: rooms.isEndToEndEncrypted }).from(rooms).where(eq(rooms.id, input.roomId)).get();
+	if (room?.e2ee && (input.encryption?.wrappedKey === undefined || input.encryption.encryptedMetadata === undefined)) {
+		throw new ApiError(400, 'encryption_required', 'This room is end-to-end encrypted: its files must be encrypted in the browser, with a wrapped key and a sealed name. Reload Ferry and send the file again.');
+	}
+	// A sealed name means the real one must not be kept here, whatever the client sent as fileName.
+	const sealed = input.encryption?.encryptedMetadata !== undefined;
 	let header: EncryptionHeader | null = null;
 	if (input.encryption) {
 		try {
@@ -103,14 +111,14 @@ export async function createUpload(deps: UploadDeps, userId: string, input: z.in
 			storageProviderId: providerId,
 			storageKey,
 			storageUploadId: created.uploadId,
-			fileName: input.fileName,
+			fileName: sealed ? ENCRYPTED_FILE_NAME : input.fileName,
 			contentType,
 			sizeBytes: input.size,
 			partSizeBytes: plan.partSize,
 			partCount: plan.partCount,
 			checksumAlgorithm: input.checksumAlgorithm ?? null,
 			encryptionJson: input.encryption ? JSON.stringify(input.encryption) : null,
-			lastModifiedAt: input.lastModified !== undefined ? new Date(input.lastModified) : null,
+			lastModifiedAt: input.lastModified !== undefined && !sealed ? new Date(input.lastModified) : null,
 			lastActivityAt: now,
 			expiresAt
 		})

@@ -10,6 +10,7 @@ import { TransferRunner, type TransferState } from '$lib/core/upload';
 import type { ChecksumAlgorithm, FileSource } from '$lib/ports';
 import { mathRandom, systemClock } from '$lib/adapters/clock';
 import { RecordCipher } from '$lib/adapters/crypto/cipher';
+import { sealUpload } from '$lib/adapters/crypto/upload-sealing';
 import { WasmHasher, chooseChecksumAlgorithm } from '$lib/adapters/crypto/hasher';
 import { BlobFileSource, MissingFileSource, isReadable } from '$lib/adapters/file/file-source';
 import { createPartSender } from '$lib/adapters/http/part-sender';
@@ -113,7 +114,13 @@ async function sourceFor(row: TransferRow): Promise<FileSource> {
 async function cipherFor(row: TransferRow, file: File | null): Promise<RecordCipher | undefined> {
 	if (!row.options.encrypt) return undefined;
 	const saved = await store.fileKey(row.transferId);
-	if (saved) return RecordCipher.restore(saved.key, saved.header);
+	if (saved) {
+		const restored = await RecordCipher.restore(saved.key, saved.header);
+		// Only a create still to come needs them; after it, the server already has them.
+		return row.record
+			? restored
+			: restored.withExtras(await sealUpload(row, saved.key, saved.header));
+	}
 	if (row.record || !file) {
 		// The key is gone but the upload exists: its parts cannot be reproduced.
 		throw new Error('the encryption key of this transfer is missing');
@@ -128,7 +135,7 @@ async function cipherFor(row: TransferRow, file: File | null): Promise<RecordCip
 		header: cipher.header,
 		createdAt: Date.now()
 	});
-	return cipher;
+	return cipher.withExtras(await sealUpload(row, rawKey, cipher.header));
 }
 
 /** Builds the runner and wires its events into this entry's summary. */

@@ -16,15 +16,26 @@ import type { Cipher, EncryptionDescriptor } from '$lib/ports';
  * `header.recordSize` plaintext bytes, each part holding whole records. The descriptor is the
  * header itself (never the key); the upload API adapter sends it as `encryption.header`.
  */
+/** Opaque strings the API stores next to the header (docs/encryption.md). */
+export interface SealedExtras {
+	wrappedKey?: string;
+	encryptedMetadata?: string;
+}
+
 export class RecordCipher implements Cipher {
 	readonly descriptor: EncryptionDescriptor;
 	readonly header: EncryptionHeader;
 	readonly #key: CryptoKey;
 
-	private constructor(key: CryptoKey, header: EncryptionHeader) {
+	private constructor(key: CryptoKey, header: EncryptionHeader, extras: SealedExtras = {}) {
 		this.#key = key;
 		this.header = header;
-		this.descriptor = { ...header };
+		this.descriptor = { ...header, ...extras };
+	}
+
+	/** The same cipher, its descriptor also carrying a wrapped key and the sealed name. */
+	withExtras(extras: SealedExtras): RecordCipher {
+		return new RecordCipher(this.#key, this.header, extras);
 	}
 
 	/** A new file: a fresh key and nonce base. Returns the raw key for the caller to keep. */

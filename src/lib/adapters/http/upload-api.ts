@@ -79,6 +79,9 @@ async function errorFor(response: Response): Promise<TransferError> {
 	});
 }
 
+/** The name the server is given for a file whose real name is sealed. */
+export const SEALED_FILE_NAME = 'encrypted';
+
 /** The UploadApi port over Ferry's JSON API with fetch; one deadline per request. */
 export class HttpUploadApi implements UploadApi {
 	readonly #base: string;
@@ -94,9 +97,24 @@ export class HttpUploadApi implements UploadApi {
 	}
 
 	async create(input: CreateUploadInput, signal?: AbortSignal): Promise<CreatedUpload> {
-		// The Cipher's descriptor is the record header; the server wants it under `header`.
+		// The Cipher's descriptor is the record header plus opaque strings (wrapped key, sealed
+		// name); the server wants the header under `header`. With a sealed name, the real name,
+		// type and date stay here: the server gets a placeholder (docs/encryption.md).
 		const { encryption, ...rest } = input;
-		const body = encryption ? { ...rest, encryption: { header: encryption } } : rest;
+		let body: object = rest;
+		if (encryption) {
+			const { wrappedKey, encryptedMetadata, ...header } = encryption;
+			const sealed = typeof encryptedMetadata === 'string';
+			const { contentType: _type, lastModified: _date, ...plain } = rest;
+			body = {
+				...(sealed ? { ...plain, fileName: SEALED_FILE_NAME } : rest),
+				encryption: {
+					header,
+					...(typeof wrappedKey === 'string' && { wrappedKey }),
+					...(sealed && { encryptedMetadata })
+				}
+			};
+		}
 		const created = await this.#json<CreatedUpload & { storage?: StorageInfo }>(
 			'POST',
 			'/api/uploads',

@@ -7,7 +7,7 @@ import type { EncryptionHeader } from '$lib/core/crypto';
  * here and nowhere else. Page and upload worker open it; the service worker may later.
  */
 export const DB_NAME = 'ferry';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** What the browser needs to find the bytes again after a reload. */
 export interface FileRef {
@@ -61,10 +61,21 @@ export interface FileKeyRow {
 	createdAt: number;
 }
 
-interface FerryDB extends DBSchema {
+/**
+ * The key of an end-to-end encrypted room, from creating it or from an invite link's fragment.
+ * Read and written through room-key-store.ts.
+ */
+export interface RoomKeyRow {
+	roomId: string;
+	key: Uint8Array<ArrayBuffer>;
+	savedAt: number;
+}
+
+export interface FerryDB extends DBSchema {
 	transfers: { key: string; value: TransferRow; indexes: { roomId: string } };
 	parts: { key: [string, number]; value: PartRow; indexes: { transferId: string } };
 	fileKeys: { key: string; value: FileKeyRow; indexes: { fileId: string } };
+	roomKeys: { key: string; value: RoomKeyRow };
 }
 
 let opening: Promise<IDBPDatabase<FerryDB>> | null = null;
@@ -79,6 +90,9 @@ export function openFerryDb(): Promise<IDBPDatabase<FerryDB>> {
 				parts.createIndex('transferId', 'transferId');
 				const keys = db.createObjectStore('fileKeys', { keyPath: 'transferId' });
 				keys.createIndex('fileId', 'fileId');
+			}
+			if (oldVersion < 2) {
+				db.createObjectStore('roomKeys', { keyPath: 'roomId' });
 			}
 		},
 		blocking() {

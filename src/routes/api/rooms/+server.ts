@@ -14,8 +14,8 @@ export const GET: RequestHandler = api((event) => {
 export const POST: RequestHandler = api(async (event) => {
 	const user = requireUser(event);
 	const { db } = getContext();
-	const { name } = await readJson(event.request, createRoomSchema);
-	const room = createRoom(db, user.id, name);
+	const { name, endToEndEncrypted } = await readJson(event.request, createRoomSchema);
+	const room = createRoom(db, user.id, name, endToEndEncrypted);
 	audit(db, { action: 'room_created', actorUserId: user.id, roomId: room.id, targetType: 'room', targetId: room.id, ...requestMeta(event) });
 	return json(room, { status: 201 });
 });

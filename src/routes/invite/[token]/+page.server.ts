@@ -26,7 +26,7 @@ export const load: PageServerLoad = ({ locals, params }) => {
 		: undefined;
 	return {
 		token: params.token,
-		invite: { roomId: invite.roomId, roomName: invite.roomName, role: invite.role, expiresAt: invite.expiresAt },
+		invite: { roomId: invite.roomId, roomName: invite.roomName, role: invite.role, expiresAt: invite.expiresAt, endToEndEncrypted: invite.endToEndEncrypted },
 		signedIn: user !== null,
 		currentRole: membership?.role ?? null
 	};
