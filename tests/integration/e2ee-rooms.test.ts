@@ -184,6 +184,7 @@ describe('end-to-end encrypted rooms: what the server stores', () => {
 
 		// Nothing on the server's disk (database, WAL, audit log, stored objects) holds the name or a key.
 		const encoder = new TextEncoder();
+		expect(filesContaining(dataDir, encoder.encode(fileId)).length).toBeGreaterThan(0); // the scan sees the database
 		expect(filesContaining(dataDir, encoder.encode('Merger plan'))).toEqual([]);
 		expect(filesContaining(dataDir, encoder.encode(encodeBase64url(roomKey)))).toEqual([]);
 		expect(filesContaining(dataDir, roomKey)).toEqual([]);
