@@ -9,6 +9,7 @@ import { MiB, bigFile, removeBigFiles, roomFiles, transferOf } from './upload-he
 
 const baseURL = inject('ferryUrl');
 const dataDir = inject('ferryDataDir');
+const logFile = inject('ferryLogFile');
 
 let browser: Browser;
 beforeAll(async () => {
@@ -165,6 +166,10 @@ describe('end-to-end encrypted room in Chromium', () => {
 			expect(dataFilesContaining(Buffer.from('Board minutes'))).toEqual([]);
 			expect(dataFilesContaining(Buffer.from(fragmentKey))).toEqual([]);
 			expect(dataFilesContaining(roomKey)).toEqual([]);
+			// Nor the server's log (an absent log means the server printed nothing at all).
+			const logged = fs.existsSync(logFile) ? fs.readFileSync(logFile) : Buffer.alloc(0);
+			expect(logged.includes('Board minutes')).toBe(false);
+			expect(logged.includes(fragmentKey)).toBe(false);
 		} finally {
 			await alice.close();
 			await bob.close();

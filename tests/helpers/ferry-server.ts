@@ -12,6 +12,8 @@ export interface FerryServer {
 	dataDir: string;
 	roomSecret: string;
 	logs: () => string;
+	/** The server's stdout and stderr as a file too, for tests in other processes to search. */
+	logFile: string;
 	stop: () => Promise<void>;
 }
 
@@ -25,6 +27,11 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 	const buildCopy = path.join(root, '.test-builds', path.basename(dataDir));
 	fs.cpSync(path.join(root, 'build'), buildCopy, { recursive: true });
 	let output = '';
+	const logFile = `${dataDir}-server.log`;
+	const log = (d: Buffer): void => {
+		output += d.toString();
+		fs.appendFileSync(logFile, d);
+	};
 	const child: ChildProcess = spawn(process.execPath, [path.join(buildCopy, 'index.js')], {
 		cwd: root,
 		env: {
@@ -40,8 +47,8 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
-	child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-	child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+	child.stdout?.on('data', log);
+	child.stderr?.on('data', log);
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	try {
 		await Promise.race([
@@ -53,6 +60,7 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 	} catch (error) {
 		child.kill('SIGKILL');
 		fs.rmSync(buildCopy, { recursive: true, force: true });
+		fs.rmSync(logFile, { force: true });
 		throw error;
 	}
 	return {
@@ -61,6 +69,7 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 		dataDir,
 		roomSecret,
 		logs: () => output,
+		logFile,
 		stop: async () => {
 			if (child.exitCode === null) {
 				child.kill('SIGTERM');
@@ -68,6 +77,7 @@ export async function startFerry(env: Record<string, string> = {}): Promise<Ferr
 				if (child.exitCode === null) child.kill('SIGKILL');
 			}
 			fs.rmSync(dataDir, { recursive: true, force: true });
+			fs.rmSync(logFile, { force: true });
 			fs.rmSync(buildCopy, { recursive: true, force: true });
 		}
 	};

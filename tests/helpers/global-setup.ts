@@ -7,6 +7,8 @@ declare module 'vitest' {
 	export interface ProvidedContext {
 		ferryUrl: string;
 		ferryDataDir: string;
+		/** The Ferry server's output so far (stdout and stderr). */
+		ferryLogFile: string;
 		partykitHost: string;
 		roomSecret: string;
 	}
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject) {
 	}
 	project.provide('ferryUrl', server.url);
 	project.provide('ferryDataDir', server.dataDir);
+	project.provide('ferryLogFile', server.logFile);
 	project.provide('partykitHost', party.host);
 	project.provide('roomSecret', roomSecret);
 	return async () => {
