@@ -55,6 +55,7 @@ describe('end-to-end encrypted room in Chromium', () => {
 		const alice = await browser.newContext({ baseURL });
 		const bob = await browser.newContext({ baseURL, acceptDownloads: true });
 		const carol = await browser.newContext({ baseURL });
+		const aliceRequests = recordRequests(alice);
 		const bobRequests = recordRequests(bob);
 		try {
 			// A creates the room in the UI; the key is made in her browser.
@@ -96,6 +97,10 @@ describe('end-to-end encrypted room in Chromium', () => {
 				.poll(() => sentToRoom.some((f) => f.includes('file-upload-started')), { timeout: 10_000 })
 				.toBe(true);
 			expect(sentToRoom.filter((f) => f.includes('minutes'))).toEqual([]);
+
+			// The upload worker's create call is seen, and no request of A's carried the name.
+			expect(aliceRequests.filter((r) => r.startsWith(`${baseURL}/api/uploads\n`)).length).toBe(1);
+			expect(aliceRequests.filter((r) => r.includes('minutes'))).toEqual([]);
 
 			// The server lists a placeholder; A's page shows the real name, decrypted there.
 			const listed = (await roomFiles(client, roomId)).find((f) => f.id === fileId)!;
