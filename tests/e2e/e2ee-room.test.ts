@@ -181,4 +181,88 @@ describe('end-to-end encrypted room in Chromium', () => {
 			await carol.close();
 		}
 	});
+
+	it('a browser with the version 1 database keeps its transfers and gains the roomKeys store', async () => {
+		const context = await browser.newContext({ baseURL });
+		try {
+			const page = await context.newPage();
+			await page.goto('/login');
+			// The schema as version 1 made it, holding one transfer of another room.
+			await page.evaluate(async () => {
+				const db = await new Promise<IDBDatabase>((resolve, reject) => {
+					const open = indexedDB.open('ferry', 1);
+					open.onupgradeneeded = () => {
+						const d = open.result;
+						d.createObjectStore('transfers', { keyPath: 'transferId' }).createIndex(
+							'roomId',
+							'roomId'
+						);
+						d.createObjectStore('parts', { keyPath: ['transferId', 'partNumber'] }).createIndex(
+							'transferId',
+							'transferId'
+						);
+						d.createObjectStore('fileKeys', { keyPath: 'transferId' }).createIndex(
+							'fileId',
+							'fileId'
+						);
+					};
+					open.onsuccess = () => resolve(open.result);
+					open.onerror = () => reject(open.error);
+				});
+				await new Promise<void>((resolve, reject) => {
+					const tx = db.transaction('transfers', 'readwrite');
+					tx.objectStore('transfers').put({
+						transferId: 'old-1',
+						roomId: 'elsewhere',
+						name: 'kept.bin'
+					});
+					tx.oncomplete = () => resolve();
+					tx.onerror = () => reject(tx.error);
+				});
+				db.close();
+			});
+			// Creating an E2EE room opens the database at the current version and stores the key.
+			const { client } = await newUser(baseURL, 'Upgrader');
+			await context.addCookies([
+				{ name: 'ferry_session', value: client.cookie('ferry_session')!, url: baseURL }
+			]);
+			await page.goto('/');
+			await page.getByTestId('room-name-input').fill('After upgrade');
+			await page.getByTestId('room-e2ee').check();
+			await page.getByTestId('create-room').click();
+			await page.waitForURL('**/rooms/**');
+			const roomId = new URL(page.url()).pathname.split('/').pop()!;
+			const after = await page.evaluate(async (id) => {
+				const db = await new Promise<IDBDatabase>((resolve, reject) => {
+					const open = indexedDB.open('ferry');
+					open.onsuccess = () => resolve(open.result);
+					open.onerror = () => reject(open.error);
+				});
+				const get = <T>(store: string, key: string) =>
+					new Promise<T | undefined>((resolve, reject) => {
+						const req = db.transaction(store).objectStore(store).get(key);
+						req.onsuccess = () => resolve(req.result as T | undefined);
+						req.onerror = () => reject(req.error);
+					});
+				const old = await get<{ name: string }>('transfers', 'old-1');
+				const key = await get<{ key: Uint8Array }>('roomKeys', id);
+				const result = {
+					version: db.version,
+					stores: [...db.objectStoreNames],
+					kept: old?.name,
+					keyBytes: key?.key.length
+				};
+				db.close();
+				return result;
+			}, roomId);
+			expect(after).toEqual({
+				version: 2,
+				stores: ['fileKeys', 'parts', 'roomKeys', 'transfers'],
+				kept: 'kept.bin',
+				keyBytes: 32
+			});
+		} finally {
+			await context.close();
+		}
+	});
 });
