@@ -164,6 +164,14 @@ describe('end-to-end encrypted room in Chromium', () => {
 				.poll(() => cRow.getByTestId('file-name').textContent(), { timeout: 10_000 })
 				.toBe('Encrypted file');
 
+			// Without the key C cannot send either: the page says why, and nothing is uploaded.
+			await c.getByTestId('file-input').setInputFiles(bigFile(1000, 'from-carol.txt').path);
+			await c.getByTestId('error-banner').waitFor();
+			expect(await c.getByTestId('error-banner').textContent()).toMatch(
+				/room key.*new invite link/
+			);
+			expect(await c.getByTestId('transfer').count()).toBe(0);
+
 			// The server's disk: neither the name nor the room key (raw or as in the link).
 			expect(dataFilesContaining(Buffer.from(fileId)).length).toBeGreaterThan(0); // the scan does see the database
 			const roomKey = Buffer.from(fragmentKey, 'base64url');
