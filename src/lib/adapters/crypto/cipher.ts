@@ -11,17 +11,18 @@ import {
 } from '$lib/core/crypto';
 import type { Cipher, EncryptionDescriptor } from '$lib/ports';
 
-/**
- * The Cipher port over Ferry's record format (docs/encryption.md): AES-256-GCM records of
- * `header.recordSize` plaintext bytes, each part holding whole records. The descriptor is the
- * header itself (never the key); the upload API adapter sends it as `encryption.header`.
- */
 /** Opaque strings the API stores next to the header (docs/encryption.md). */
 export interface SealedExtras {
 	wrappedKey?: string;
 	encryptedMetadata?: string;
 }
 
+/**
+ * The Cipher port over Ferry's record format (docs/encryption.md): AES-256-GCM records of
+ * `header.recordSize` plaintext bytes, each part holding whole records. The descriptor is the
+ * header (never the key) plus, with `withExtras`, the wrapped key and sealed name; the upload
+ * API adapter sends them as `encryption: { header, wrappedKey, encryptedMetadata }`.
+ */
 export class RecordCipher implements Cipher {
 	readonly descriptor: EncryptionDescriptor;
 	readonly header: EncryptionHeader;
