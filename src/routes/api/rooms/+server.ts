@@ -16,6 +16,6 @@ export const POST: RequestHandler = api(async (event) => {
 	const { db } = getContext();
 	const { name, endToEndEncrypted } = await readJson(event.request, createRoomSchema);
 	const room = createRoom(db, user.id, name, endToEndEncrypted);
-	audit(db, { action: 'room_created', actorUserId: user.id, roomId: room.id, targetType: 'room', targetId: room.id, ...requestMeta(event) });
+	audit(db, { action: 'room_created', actorUserId: user.id, roomId: room.id, targetType: 'room', targetId: room.id, details: { endToEndEncrypted }, ...requestMeta(event) });
 	return json(room, { status: 201 });
 });
