@@ -5,14 +5,16 @@
 //   (b) part PUTs into the local-disk provider through the server, against plain fs writes.
 // S3 is the test gateway when FERRY_TEST_S3_ENDPOINT is set (eval "$(bash scripts/rgw.sh start)"),
 // else local disk. Not a test: it prints figures and asserts nothing.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { NodePartSender, NodeUploadApi } from '../src/lib/adapters/node';
+import { NodeUploadApi } from '../src/lib/adapters/node';
 import { LocalDiskProvider } from '../src/lib/server/storage/local-disk';
 import { newUser } from '../tests/helpers/api-client';
 import { startFerry, type FerryServer } from '../tests/helpers/ferry-server';
@@ -199,16 +201,57 @@ async function benchSigning(server: FerryServer, bucket: TestBucket | null): Pro
 
 // ---- (b) part PUTs -------------------------------------------------------------------------
 
+/** One PUT of an in-memory body with node:http: the cheapest client, so the figures are the server's. */
+function httpPut(url: string, headers: Record<string, string>, body: Uint8Array): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const request = http.request(
+			url,
+			{ method: 'PUT', headers: { ...headers, 'content-length': String(body.length) } },
+			(response) => {
+				response.resume();
+				response.on('end', () =>
+					response.statusCode === 200
+						? resolve()
+						: reject(new Error(`PUT answered ${response.statusCode}`))
+				);
+			}
+		);
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
+/** The raw server (scripts/lib/raw-put-server.js) in its own process, as Ferry's is. */
+async function startRawPutServer(dir: string): Promise<{ url: string; stop(): void }> {
+	const child = spawn(
+		process.execPath,
+		[path.join(import.meta.dirname, 'lib/raw-put-server.js'), dir],
+		{
+			stdio: ['ignore', 'pipe', 'inherit']
+		}
+	);
+	const port = await new Promise<number>((resolve, reject) => {
+		child.stdout.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
+		child.once('exit', () => reject(new Error('the raw PUT server did not start')));
+	});
+	return { url: `http://127.0.0.1:${port}/part`, stop: () => child.kill() };
+}
+
 async function benchPuts(server: FerryServer): Promise<void> {
 	const parts = PUT_TOTAL / PUT_PART;
 	const body = new Uint8Array(randomBytes(PUT_PART));
+	const mbps = (ms: number) => PUT_TOTAL / 1e6 / (ms / 1000);
+	const lanes = (step: (lane: number, i: number) => Promise<unknown>) =>
+		timedLanes(PUT_PARALLEL, parts / PUT_PARALLEL, step);
 
-	// Baseline: the same bytes written with fs, one file per part, fsync'd as the provider does.
+	// Baselines: the same bytes written with fs (one file per part, fsync'd as the provider does),
+	// and PUT to the least a server can do with them, in another process like Ferry's.
 	const dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-bench-fs-'));
 	let fsWall: number;
+	let rawWall: number;
 	try {
 		fsWall = (
-			await timedLanes(PUT_PARALLEL, parts / PUT_PARALLEL, async (lane, i) => {
+			await lanes(async (lane, i) => {
 				const handle = await open(path.join(dir, `part-${lane}-${i}`), 'w');
 				try {
 					await handle.writeFile(body);
@@ -218,6 +261,12 @@ async function benchPuts(server: FerryServer): Promise<void> {
 				}
 			})
 		).wallMs;
+		const raw = await startRawPutServer(dir);
+		try {
+			rawWall = (await lanes(() => httpPut(raw.url, {}, body))).wallMs;
+		} finally {
+			raw.stop();
+		}
 	} finally {
 		await rm(dir, { recursive: true, force: true });
 	}
@@ -240,30 +289,33 @@ async function benchPuts(server: FerryServer): Promise<void> {
 	}
 	const all = Array.from({ length: parts }, (_, i) => i + 1);
 	const { parts: signed } = await api.signParts(created.uploadId, { partNumbers: all });
-	const sender = new NodePartSender();
-	const signal = new AbortController().signal;
-	const put = await timedLanes(PUT_PARALLEL, parts / PUT_PARALLEL, async (lane, i) => {
+	const put = await lanes(async (lane, i) => {
 		const url = signed[i * PUT_PARALLEL + lane]!;
-		await sender.send(url.url, 'PUT', url.headers, body, { signal, onProgress: () => {} });
+		await httpPut(url.url, url.headers, body);
 	});
 	await api.abort(created.uploadId);
 
-	const mbps = (ms: number) => PUT_TOTAL / 1e6 / (ms / 1000);
-	console.log(
-		`\n(b) local-disk part PUTs: ${PUT_TOTAL / GiB} GiB in ${PUT_PART / MiB} MiB parts, ${PUT_PARALLEL} in parallel`
+	const p50 = percentile(
+		[...put.latencies].sort((a, b) => a - b),
+		50
 	);
 	console.log(
-		`    through the Ferry server   ${fmt(mbps(put.wallMs), 0).padStart(6)} MB/s   per part p50 ${fmt(
-			percentile(
-				[...put.latencies].sort((a, b) => a - b),
-				50
-			),
-			0
-		)} ms`
+		`\n(b) local-disk part PUTs: ${PUT_TOTAL / GiB} GiB in ${PUT_PART / MiB} MiB parts, ${PUT_PARALLEL} in parallel, node:http client`
 	);
-	console.log(`    plain fs write + fsync     ${fmt(mbps(fsWall), 0).padStart(6)} MB/s`);
 	console.log(
-		`    Ferry PUT path runs at ${fmt(mbps(put.wallMs) / mbps(fsWall), 2)}x the plain fs write (${fmt((1 - fsWall / put.wallMs) * 100, 0)} % of the time is the server's)`
+		`    through the Ferry server   ${fmt(mbps(put.wallMs), 0).padStart(6)} MB/s   per part p50 ${fmt(p50, 0)} ms`
+	);
+	console.log(
+		`    raw PUT server (baseline)  ${fmt(mbps(rawWall), 0).padStart(6)} MB/s   (stream to file + fsync, nothing else)`
+	);
+	console.log(
+		`    plain fs write + fsync     ${fmt(mbps(fsWall), 0).padStart(6)} MB/s   (no HTTP at all)`
+	);
+	console.log(
+		`    Ferry PUT path runs at ${fmt(rawWall / put.wallMs, 2)}x the raw PUT server and ${fmt(fsWall / put.wallMs, 2)}x the plain fs write`
+	);
+	console.log(
+		`    (loopback HTTP itself costs: the raw PUT server runs at ${fmt(fsWall / rawWall, 2)}x the plain fs write on these ${os.cpus().length} cores)`
 	);
 }
 
@@ -285,7 +337,8 @@ async function main(): Promise<void> {
 		console.log(
 			`bench-server: Node ${process.version}, ${os.cpus().length} cores; signing on ${useS3 ? `S3 (${process.env.FERRY_TEST_S3_ENDPOINT})` : 'local disk (FERRY_TEST_S3_ENDPOINT not set)'}`
 		);
-		await benchSigning(signingServer, bucket);
+		// `--puts` measures only (b), the part PUT path.
+		if (!process.argv.includes('--puts')) await benchSigning(signingServer, bucket);
 		const putServer = useS3 ? await startFerry() : signingServer;
 		if (putServer !== signingServer) servers.push(putServer);
 		await benchPuts(putServer);

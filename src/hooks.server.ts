@@ -11,6 +11,9 @@ import {
 import { getContext } from '$lib/server/context';
 import { ApiError, errorResponse } from '$lib/server/http';
 import { startBackgroundJobs } from '$lib/server/jobs';
+import { getAppStorage } from '$lib/server/services';
+import { handleLocalStorageNode } from '$lib/server/storage';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const init: ServerInit = async () => {
 	// Prerendering (the offline page) runs hooks at build time: no database then.
@@ -18,7 +21,19 @@ export const init: ServerInit = async () => {
 	// Fail at start-up, not at the first request, when configuration is wrong.
 	getContext();
 	startBackgroundJobs();
+	registerNodeFastPath();
 };
+
+/**
+ * server/index.js (the production entry) looks this up after importing the
+ * handler and calls it before SvelteKit for every request: local storage
+ * part bodies then never pass through the Web-stream bridge.
+ */
+function registerNodeFastPath(): void {
+	const fastPath = (req: IncomingMessage, res: ServerResponse) =>
+		handleLocalStorageNode((id) => getAppStorage().getLocalProvider(id), req, res);
+	(globalThis as Record<symbol, unknown>)[Symbol.for('ferry.node-fast-path')] = fastPath;
+}
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -34,7 +49,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (authorization?.startsWith('Bearer ')) {
 		const user = validateApiToken(db, authorization.slice(7).trim());
 		if (!user) {
-			return errorResponse(new ApiError(401, 'invalid_token', 'The API token is not valid or has been revoked.'));
+			return errorResponse(
+				new ApiError(401, 'invalid_token', 'The API token is not valid or has been revoked.')
+			);
 		}
 		event.locals.user = user;
 		event.locals.authMethod = 'token';
@@ -53,8 +70,14 @@ export const handle: Handle = async ({ event, resolve }) => {
 			}
 		}
 		// A browser only sends the cookie; refuse cross-site JSON calls that ride on it.
-		if (event.url.pathname.startsWith('/api/') && UNSAFE.has(event.request.method) && isCrossSite(event.request, event.url)) {
-			return errorResponse(new ApiError(403, 'cross_site_request', 'Cross-site requests to the API are refused.'));
+		if (
+			event.url.pathname.startsWith('/api/') &&
+			UNSAFE.has(event.request.method) &&
+			isCrossSite(event.request, event.url)
+		) {
+			return errorResponse(
+				new ApiError(403, 'cross_site_request', 'Cross-site requests to the API are refused.')
+			);
 		}
 	}
 	return resolve(event);
@@ -69,5 +92,7 @@ function isCrossSite(request: Request, url: URL): boolean {
 
 export const handleError: HandleServerError = ({ error, status, message }) => {
 	if (status >= 500) console.error(error);
-	return { message: status >= 500 ? 'Something went wrong on our side; please try again.' : message };
+	return {
+		message: status >= 500 ? 'Something went wrong on our side; please try again.' : message
+	};
 };

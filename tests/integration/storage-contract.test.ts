@@ -9,15 +9,24 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
 import {
-	AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand,
-	ListMultipartUploadsCommand, ListObjectsV2Command, PutBucketCorsCommand
+	AbortMultipartUploadCommand,
+	CreateBucketCommand,
+	DeleteBucketCommand,
+	DeleteObjectCommand,
+	ListMultipartUploadsCommand,
+	ListObjectsV2Command,
+	PutBucketCorsCommand
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleLocalStorageRequest } from '../../src/lib/server/storage/local-disk-http';
+import { handleLocalStorageNode } from '../../src/lib/server/storage/local-disk-node';
 import { LocalDiskProvider } from '../../src/lib/server/storage/local-disk';
 import { S3Provider } from '../../src/lib/server/storage/s3';
 import { ferryCorsRule } from '../../src/lib/server/storage/s3-cors';
-import type { PartChecksum, SignedPartUrl, StorageProvider } from '../../src/lib/server/storage/types';
+import type {
+	PartChecksum,
+	SignedPartUrl,
+	StorageProvider
+} from '../../src/lib/server/storage/types';
 
 /**
  * One contract, every provider: the local disk always, S3 on a real Ceph
@@ -53,10 +62,27 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 			const algorithm = p.capabilities.perPartChecksums[0];
 			if (!algorithm) return undefined;
 			if (algorithm === 'CRC32C') return undefined; // covered by the local unit test vector
-			return { algorithm, value: createHash(algorithm === 'MD5' ? 'md5' : 'sha256').update(body).digest('base64') };
+			return {
+				algorithm,
+				value: createHash(algorithm === 'MD5' ? 'md5' : 'sha256')
+					.update(body)
+					.digest('base64')
+			};
 		};
-		const sign = async (k: string, uploadId: string, partNumber: number, body: Buffer, expiresInSeconds?: number) => {
-			const [signed] = await p.signPartUrls({ key: k, uploadId, parts: [{ partNumber, size: body.length, checksum: checksumFor(body) }], expiresInSeconds, origin: h.origin });
+		const sign = async (
+			k: string,
+			uploadId: string,
+			partNumber: number,
+			body: Buffer,
+			expiresInSeconds?: number
+		) => {
+			const [signed] = await p.signPartUrls({
+				key: k,
+				uploadId,
+				parts: [{ partNumber, size: body.length, checksum: checksumFor(body) }],
+				expiresInSeconds,
+				origin: h.origin
+			});
 			return signed as SignedPartUrl;
 		};
 		const putPart = async (k: string, uploadId: string, partNumber: number, body: Buffer) => {
@@ -69,7 +95,10 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 		const upload = async (sizes: number[]) => {
 			const k = key();
 			const source = randomBytes(sizes.reduce((a, b) => a + b, 0));
-			const { uploadId } = await p.createMultipartUpload({ key: k, contentType: 'application/x-ferry-test' });
+			const { uploadId } = await p.createMultipartUpload({
+				key: k,
+				contentType: 'application/x-ferry-test'
+			});
 			let offset = 0;
 			const parts = [];
 			for (const [i, size] of sizes.entries()) {
@@ -78,60 +107,89 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 			}
 			return { k, uploadId, source, parts };
 		};
-		const codeOf = (promise: Promise<unknown>) => promise.then(() => 'resolved', (e: { code?: string }) => e.code);
+		const codeOf = (promise: Promise<unknown>) =>
+			promise.then(
+				() => 'resolved',
+				(e: { code?: string }) => e.code
+			);
 
 		it('uploads three parts, completes, heads and downloads the same bytes', async () => {
 			const { k, uploadId, source, parts } = await upload([5 * MiB, 5 * MiB, 123_457]);
 			const done = await p.completeMultipartUpload({ key: k, uploadId, parts });
 			expect(done.size).toBe(source.length);
-			expect(await p.headObject(k)).toMatchObject({ size: source.length, contentType: 'application/x-ferry-test' });
+			expect(await p.headObject(k)).toMatchObject({
+				size: source.length,
+				contentType: 'application/x-ferry-test'
+			});
 			const url = await p.signGetUrl({ key: k, fileName: 'report ü.bin', origin: h.origin });
 			const res = await fetch(url);
 			expect(res.status).toBe(200);
-			expect(res.headers.get('content-disposition')).toContain("filename*=UTF-8''report%20%C3%BC.bin");
+			expect(res.headers.get('content-disposition')).toContain(
+				"filename*=UTF-8''report%20%C3%BC.bin"
+			);
 			expect(Buffer.from(await res.arrayBuffer()).equals(source)).toBe(true);
 		});
 
 		it('resumes through ListParts after the client is lost', async () => {
 			const k = key();
 			const source = randomBytes(10 * MiB + 1000);
-			const { uploadId } = await p.createMultipartUpload({ key: k, contentType: 'application/octet-stream' });
+			const { uploadId } = await p.createMultipartUpload({
+				key: k,
+				contentType: 'application/octet-stream'
+			});
 			await putPart(k, uploadId, 1, source.subarray(0, 5 * MiB));
 			await putPart(k, uploadId, 2, source.subarray(5 * MiB, 10 * MiB));
 			p = h.fresh();
 			const listed = await p.listParts({ key: k, uploadId });
-			expect(listed.map((part) => [part.partNumber, part.size])).toEqual([[1, 5 * MiB], [2, 5 * MiB]]);
+			expect(listed.map((part) => [part.partNumber, part.size])).toEqual([
+				[1, 5 * MiB],
+				[2, 5 * MiB]
+			]);
 			const third = await putPart(k, uploadId, 3, source.subarray(10 * MiB));
 			const parts = [...listed.map(({ partNumber, etag }) => ({ partNumber, etag })), third];
-			expect((await p.completeMultipartUpload({ key: k, uploadId, parts })).size).toBe(source.length);
+			expect((await p.completeMultipartUpload({ key: k, uploadId, parts })).size).toBe(
+				source.length
+			);
 			p = h.provider;
 		});
 
 		it('refuses to complete with a wrong ETag or a missing part', async () => {
 			const { k, uploadId, parts } = await upload([5 * MiB, 1000]);
-			const wrong = parts.map((part, i) => (i === 0 ? { ...part, etag: '"0123456789abcdef0123456789abcdef"' } : part));
-			expect(await codeOf(p.completeMultipartUpload({ key: k, uploadId, parts: wrong }))).toBe('invalid_part');
+			const wrong = parts.map((part, i) =>
+				i === 0 ? { ...part, etag: '"0123456789abcdef0123456789abcdef"' } : part
+			);
+			expect(await codeOf(p.completeMultipartUpload({ key: k, uploadId, parts: wrong }))).toBe(
+				'invalid_part'
+			);
 			const missing = [...parts, { partNumber: 3, etag: parts[1]?.etag ?? '' }];
-			expect(await codeOf(p.completeMultipartUpload({ key: k, uploadId, parts: missing }))).toBe('invalid_part');
+			expect(await codeOf(p.completeMultipartUpload({ key: k, uploadId, parts: missing }))).toBe(
+				'invalid_part'
+			);
 			await p.abortMultipartUpload({ key: k, uploadId });
 		});
 
 		it('refuses a middle part below the minimum size', async () => {
 			expect(p.capabilities.minPartSize).toBe(5 * MiB);
 			const { k, uploadId, parts } = await upload([1 * MiB, 1 * MiB]);
-			expect(await codeOf(p.completeMultipartUpload({ key: k, uploadId, parts }))).toBe('entity_too_small');
+			expect(await codeOf(p.completeMultipartUpload({ key: k, uploadId, parts }))).toBe(
+				'entity_too_small'
+			);
 			await p.abortMultipartUpload({ key: k, uploadId });
 		});
 
 		it('refuses expired and tampered URLs with 403', async () => {
 			const k = key();
 			const body = randomBytes(1000);
-			const { uploadId } = await p.createMultipartUpload({ key: k, contentType: 'application/octet-stream' });
+			const { uploadId } = await p.createMultipartUpload({
+				key: k,
+				contentType: 'application/octet-stream'
+			});
 			const expiring = await sign(k, uploadId, 1, body, 1);
 			await new Promise((resolve) => setTimeout(resolve, 2_200));
 			const expired = await put(expiring.url, expiring.headers, body);
 			expect(expired.status).toBe(403);
-			if (p.kind === 'local') expect(JSON.parse(expired.text)).toMatchObject({ error: { code: 'url_expired' } });
+			if (p.kind === 'local')
+				expect(JSON.parse(expired.text)).toMatchObject({ error: { code: 'url_expired' } });
 			const good = await sign(k, uploadId, 1, body);
 			const url = new URL(good.url);
 			const sigName = url.searchParams.has('sig') ? 'sig' : 'X-Amz-Signature';
@@ -146,13 +204,18 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 		it('has storage refuse a corrupted part when it verifies checksums', async () => {
 			const k = key();
 			const body = randomBytes(64 * 1024);
-			const { uploadId } = await p.createMultipartUpload({ key: k, contentType: 'application/octet-stream' });
+			const { uploadId } = await p.createMultipartUpload({
+				key: k,
+				contentType: 'application/octet-stream'
+			});
 			const signed = await sign(k, uploadId, 1, body);
 			const corrupted = Buffer.from(body);
 			corrupted[100] = (corrupted[100] ?? 0) ^ 0xff;
 			const res = await put(signed.url, signed.headers, corrupted);
 			if (p.capabilities.perPartChecksums.length > 0) {
-				expect(Object.keys(signed.headers).length + (p.kind === 'local' ? 1 : 0)).toBeGreaterThan(0);
+				expect(Object.keys(signed.headers).length + (p.kind === 'local' ? 1 : 0)).toBeGreaterThan(
+					0
+				);
 				expect(res.status, res.text).toBe(400);
 				expect(await p.listParts({ key: k, uploadId })).toEqual([]);
 			} else {
@@ -176,7 +239,9 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 				const res = await fetch(url, { headers: { range: header } });
 				expect(res.status).toBe(206);
 				expect(res.headers.get('content-range')).toBe(`bytes ${start}-${end}/${source.length}`);
-				expect(Buffer.from(await res.arrayBuffer()).equals(source.subarray(start, end + 1))).toBe(true);
+				expect(Buffer.from(await res.arrayBuffer()).equals(source.subarray(start, end + 1))).toBe(
+					true
+				);
 			};
 			await range('bytes=0-0', 0, 0);
 			await range(`bytes=${5 * MiB - 3}-${10 * MiB + 4}`, 5 * MiB - 3, 10 * MiB + 4);
@@ -210,13 +275,27 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 			const generated = performance.now() - t;
 			const k = key();
 			try {
-				const { uploadId } = await p.createMultipartUpload({ key: k, contentType: 'application/octet-stream' });
+				const { uploadId } = await p.createMultipartUpload({
+					key: k,
+					contentType: 'application/octet-stream'
+				});
 				const numbers = Array.from({ length: size / partSize }, (_, i) => i + 1);
-				const signed = await p.signPartUrls({ key: k, uploadId, parts: numbers.map((partNumber) => ({ partNumber, size: partSize })), expiresInSeconds: 3600, origin: h.origin });
+				const signed = await p.signPartUrls({
+					key: k,
+					uploadId,
+					parts: numbers.map((partNumber) => ({ partNumber, size: partSize })),
+					expiresInSeconds: 3600,
+					origin: h.origin
+				});
 				t = performance.now();
 				const parts = await mapLimit(signed, 4, async (s) => {
 					const start = (s.partNumber - 1) * partSize;
-					const res = await put(s.url, s.headers, { file, start, end: start + partSize - 1 }, partSize);
+					const res = await put(
+						s.url,
+						s.headers,
+						{ file, start, end: start + partSize - 1 },
+						partSize
+					);
 					expect(res.status, res.text).toBe(200);
 					return { partNumber: s.partNumber, etag: String(res.headers.etag) };
 				});
@@ -225,13 +304,18 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 				expect((await p.completeMultipartUpload({ key: k, uploadId, parts })).size).toBe(size);
 				const completed = performance.now() - t;
 				t = performance.now();
-				const res = await fetch(await p.signGetUrl({ key: k, expiresInSeconds: 3600, origin: h.origin }));
+				const res = await fetch(
+					await p.signGetUrl({ key: k, expiresInSeconds: 3600, origin: h.origin })
+				);
 				const hash = createHash('sha256');
 				await pipeline(Readable.fromWeb(res.body as NodeWebReadableStream<Uint8Array>), hash);
 				const downloaded = performance.now() - t;
 				expect(hash.digest('hex')).toBe(sourceHash);
-				const rate = (ms: number) => `${(ms / 1000).toFixed(1)} s (${(size / MiB / (ms / 1000)).toFixed(0)} MiB/s)`;
-				console.log(`[${name}] 2 GiB: generate ${rate(generated)}, upload 32x64 MiB 4 parallel ${rate(uploaded)}, complete ${completed.toFixed(0)} ms, download+sha256 ${rate(downloaded)}`);
+				const rate = (ms: number) =>
+					`${(ms / 1000).toFixed(1)} s (${(size / MiB / (ms / 1000)).toFixed(0)} MiB/s)`;
+				console.log(
+					`[${name}] 2 GiB: generate ${rate(generated)}, upload 32x64 MiB 4 parallel ${rate(uploaded)}, complete ${completed.toFixed(0)} ms, download+sha256 ${rate(downloaded)}`
+				);
 				await p.deleteObject(k);
 			} finally {
 				await rm(file, { force: true });
@@ -243,19 +327,41 @@ function describeStorageContract(name: string, createHarness: () => Promise<Harn
 // ---------- HTTP helpers: node:http so the body streams from disk with an exact Content-Length ----------
 
 type Body = Buffer | { file: string; start: number; end: number };
-interface PutResult { status: number; headers: http.IncomingHttpHeaders; text: string }
+interface PutResult {
+	status: number;
+	headers: http.IncomingHttpHeaders;
+	text: string;
+}
 
-function put(url: string, headers: Record<string, string>, body: Body, length = Buffer.isBuffer(body) ? body.length : 0): Promise<PutResult> {
+function put(
+	url: string,
+	headers: Record<string, string>,
+	body: Body,
+	length = Buffer.isBuffer(body) ? body.length : 0
+): Promise<PutResult> {
 	return new Promise((resolve, reject) => {
-		const req = http.request(url, { method: 'PUT', headers: { ...headers, 'content-length': String(length) } }, (res) => {
-			const chunks: Buffer[] = [];
-			res.on('data', (c: Buffer) => chunks.push(c));
-			res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-			res.on('error', reject);
-		});
+		const req = http.request(
+			url,
+			{ method: 'PUT', headers: { ...headers, 'content-length': String(length) } },
+			(res) => {
+				const chunks: Buffer[] = [];
+				res.on('data', (c: Buffer) => chunks.push(c));
+				res.on('end', () =>
+					resolve({
+						status: res.statusCode ?? 0,
+						headers: res.headers,
+						text: Buffer.concat(chunks).toString()
+					})
+				);
+				res.on('error', reject);
+			}
+		);
 		req.on('error', reject);
 		if (Buffer.isBuffer(body)) req.end(body);
-		else fs.createReadStream(body.file, { start: body.start, end: body.end }).on('error', reject).pipe(req);
+		else
+			fs.createReadStream(body.file, { start: body.start, end: body.end })
+				.on('error', reject)
+				.pipe(req);
 	});
 }
 
@@ -272,7 +378,11 @@ async function writeRandomFile(file: string, size: number): Promise<string> {
 	return hash.digest('hex');
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+	items: T[],
+	limit: number,
+	fn: (item: T) => Promise<R>
+): Promise<R[]> {
 	const results: R[] = new Array(items.length);
 	let next = 0;
 	const worker = async () => {
@@ -285,26 +395,20 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 	return results;
 }
 
-/** The same conversion SvelteKit's adapter-node does: Node request in, Web Request to the handler. */
-async function serveLocal(provider: LocalDiskProvider): Promise<{ origin: string; close(): Promise<void> }> {
+/** Serves the provider the way the production server does (the node:http fast path). */
+async function serveLocal(
+	provider: LocalDiskProvider
+): Promise<{ origin: string; close(): Promise<void> }> {
 	const server = http.createServer((req, res) => {
-		const headers = new Headers();
-		for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-		const hasBody = req.method === 'PUT';
-		const init = { method: req.method, headers, body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined, duplex: 'half' } as RequestInit;
-		handleLocalStorageRequest(provider, new Request(`http://${req.headers.host}${req.url}`, init))
-			.then(async (response) => {
-				res.writeHead(response.status, Object.fromEntries(response.headers));
-				if (response.body) await pipeline(Readable.fromWeb(response.body as NodeWebReadableStream<Uint8Array>), res);
-				else res.end();
-			})
-			.catch((error: unknown) => {
-				res.writeHead(500).end(String(error));
-			});
+		if (!handleLocalStorageNode((id) => (id === provider.id ? provider : null), req, res))
+			res.writeHead(404).end();
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
-	return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+	return {
+		origin: `http://127.0.0.1:${port}`,
+		close: () => new Promise((resolve) => server.close(() => resolve()))
+	};
 }
 
 describeStorageContract('local disk', async () => {
@@ -325,28 +429,51 @@ describeStorageContract('local disk', async () => {
 
 describeStorageContract('S3 on Ceph RADOS Gateway', async () => {
 	const env = process.env;
-	const missing = ['FERRY_TEST_S3_ENDPOINT', 'FERRY_TEST_S3_ACCESS_KEY', 'FERRY_TEST_S3_SECRET_KEY'].filter((name) => !env[name]);
+	const missing = [
+		'FERRY_TEST_S3_ENDPOINT',
+		'FERRY_TEST_S3_ACCESS_KEY',
+		'FERRY_TEST_S3_SECRET_KEY'
+	].filter((name) => !env[name]);
 	if (missing.length > 0) {
-		throw new Error(`${missing.join(', ')} not set: start the test gateway first with  eval "$(bash scripts/rgw.sh start)"`);
+		throw new Error(
+			`${missing.join(', ')} not set: start the test gateway first with  eval "$(bash scripts/rgw.sh start)"`
+		);
 	}
 	const options = {
-		id: 's3-test', endpoint: env.FERRY_TEST_S3_ENDPOINT, region: env.FERRY_TEST_S3_REGION || 'us-east-1',
-		bucket: `ferry-contract-${Date.now().toString(36)}`, forcePathStyle: true,
-		accessKeyId: env.FERRY_TEST_S3_ACCESS_KEY ?? '', secretAccessKey: env.FERRY_TEST_S3_SECRET_KEY ?? '',
+		id: 's3-test',
+		endpoint: env.FERRY_TEST_S3_ENDPOINT,
+		region: env.FERRY_TEST_S3_REGION || 'us-east-1',
+		bucket: `ferry-contract-${Date.now().toString(36)}`,
+		forcePathStyle: true,
+		accessKeyId: env.FERRY_TEST_S3_ACCESS_KEY ?? '',
+		secretAccessKey: env.FERRY_TEST_S3_SECRET_KEY ?? '',
 		checksums: ['MD5'] as const // Ceph Pacific verifies Content-MD5 only; it ignores x-amz-checksum-*.
 	};
 	const provider = new S3Provider(options);
 	const s3 = provider.client;
 	await s3.send(new CreateBucketCommand({ Bucket: options.bucket }));
-	await s3.send(new PutBucketCorsCommand({ Bucket: options.bucket, CORSConfiguration: { CORSRules: [ferryCorsRule([PAGE_ORIGIN])] } }));
+	await s3.send(
+		new PutBucketCorsCommand({
+			Bucket: options.bucket,
+			CORSConfiguration: { CORSRules: [ferryCorsRule([PAGE_ORIGIN])] }
+		})
+	);
 	return {
 		provider,
 		fresh: () => new S3Provider(options),
 		cleanup: async () => {
 			const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: options.bucket }));
-			for (const u of uploads.Uploads ?? []) await s3.send(new AbortMultipartUploadCommand({ Bucket: options.bucket, Key: u.Key, UploadId: u.UploadId }));
+			for (const u of uploads.Uploads ?? [])
+				await s3.send(
+					new AbortMultipartUploadCommand({
+						Bucket: options.bucket,
+						Key: u.Key,
+						UploadId: u.UploadId
+					})
+				);
 			const objects = await s3.send(new ListObjectsV2Command({ Bucket: options.bucket }));
-			for (const o of objects.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: o.Key }));
+			for (const o of objects.Contents ?? [])
+				await s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: o.Key }));
 			await s3.send(new DeleteBucketCommand({ Bucket: options.bucket }));
 		}
 	};

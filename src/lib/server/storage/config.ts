@@ -44,27 +44,48 @@ export interface StorageSettings {
 }
 
 export class StorageConfigError extends Error {
-	constructor(readonly problems: string[], where: string) {
-		super(`Storage configuration (${where}) is not usable; fix these:\n  - ${problems.join('\n  - ')}`);
+	constructor(
+		readonly problems: string[],
+		where: string
+	) {
+		super(
+			`Storage configuration (${where}) is not usable; fix these:\n  - ${problems.join('\n  - ')}`
+		);
 		this.name = 'StorageConfigError';
 	}
 }
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i, 'use 1 to 32 letters, digits, "-" or "_" (it appears in URLs)');
+const id = z
+	.string()
+	.regex(
+		/^[a-z0-9][a-z0-9_-]{0,31}$/i,
+		'use 1 to 32 letters, digits, "-" or "_" (it appears in URLs)'
+	);
 const base = {
 	id,
 	priority: z.number().int('must be a whole number').min(0).default(0),
 	weight: z.number().positive('must be more than 0').default(1)
 };
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the name of an environment variable (such as R2_SECRET)');
+const envName = z
+	.string()
+	.regex(/^[A-Z_][A-Z0-9_]*$/, 'must be the name of an environment variable (such as R2_SECRET)');
 
-const localSchema = z.strictObject({ ...base, kind: z.literal('local'), dir: z.string().min(1).optional() });
+const localSchema = z.strictObject({
+	...base,
+	kind: z.literal('local'),
+	dir: z.string().min(1).optional()
+});
 const s3Schema = z.strictObject({
 	...base,
 	kind: z.literal('s3'),
 	endpoint: z.url('must be a URL such as https://s3.eu-central-1.amazonaws.com').optional(),
 	region: z.string().min(1).default('us-east-1'),
-	bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name (3-63 lower-case letters, digits, "." or "-")'),
+	bucket: z
+		.string()
+		.regex(
+			/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+			'must be a valid bucket name (3-63 lower-case letters, digits, "." or "-")'
+		),
 	forcePathStyle: z.boolean().default(false),
 	equalPartSizes: z.boolean().default(false),
 	checksums: z.array(z.enum(checksumAlgorithms)).default(['MD5']),
@@ -77,25 +98,43 @@ const s3Schema = z.strictObject({
 const fileSchema = z.strictObject({
 	healthCheckIntervalSeconds: z.number().int().min(5).max(3600).optional(),
 	providers: z
-		.array(z.discriminatedUnion('kind', [localSchema, s3Schema], { error: 'kind must be "local" or "s3"' }))
+		.array(
+			z.discriminatedUnion('kind', [localSchema, s3Schema], {
+				error: 'kind must be "local" or "s3"'
+			})
+		)
 		.min(1, 'list at least one provider')
 });
 
 function issues(error: z.ZodError): string[] {
 	return error.issues.map((issue) => {
-		const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+		const where = issue.path
+			.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+			.join('')
+			.replace(/^\./, '');
 		return where ? `${where}: ${issue.message}` : issue.message;
 	});
 }
 
 /** A credential is given inline or as the name of a variable holding it. */
-function credential(raw: Partial<Record<'accessKeyId' | 'accessKeyIdEnv' | 'secretAccessKey' | 'secretAccessKeyEnv', string>>, name: 'accessKeyId' | 'secretAccessKey', env: Env, where: string, problems: string[]): string {
+function credential(
+	raw: Partial<
+		Record<'accessKeyId' | 'accessKeyIdEnv' | 'secretAccessKey' | 'secretAccessKeyEnv', string>
+	>,
+	name: 'accessKeyId' | 'secretAccessKey',
+	env: Env,
+	where: string,
+	problems: string[]
+): string {
 	const inline = raw[name];
 	const varName = raw[`${name}Env`];
-	if (inline !== undefined && varName !== undefined) problems.push(`${where}: give ${name} or ${name}Env, not both`);
+	if (inline !== undefined && varName !== undefined)
+		problems.push(`${where}: give ${name} or ${name}Env, not both`);
 	if (inline !== undefined) return inline;
 	if (varName === undefined) {
-		problems.push(`${where}: ${name} is missing (or set ${name}Env to the name of a variable holding it)`);
+		problems.push(
+			`${where}: ${name} is missing (or set ${name}Env to the name of a variable holding it)`
+		);
 		return '';
 	}
 	const value = env[varName];
@@ -108,7 +147,9 @@ function healthInterval(env: Env, fromFile: number | undefined, problems: string
 	if (raw === undefined || raw === '') return (fromFile ?? 60) * 1000;
 	const seconds = Number(raw);
 	if (!Number.isInteger(seconds) || seconds < 5 || seconds > 3600) {
-		problems.push(`FERRY_STORAGE_HEALTH_INTERVAL_SECONDS="${raw}" must be a whole number from 5 to 3600`);
+		problems.push(
+			`FERRY_STORAGE_HEALTH_INTERVAL_SECONDS="${raw}" must be a whole number from 5 to 3600`
+		);
 	}
 	return seconds * 1000;
 }
@@ -128,7 +169,14 @@ export function parseStorageFile(text: string, filePath: string, env: Env): Stor
 		const where = `providers[${index}] (id "${raw.id}")`;
 		if (seen.has(raw.id)) problems.push(`${where}: another provider already has this id`);
 		seen.add(raw.id);
-		if (raw.kind === 'local') return { id: raw.id, kind: 'local', priority: raw.priority, weight: raw.weight, dir: raw.dir ?? null };
+		if (raw.kind === 'local')
+			return {
+				id: raw.id,
+				kind: 'local',
+				priority: raw.priority,
+				weight: raw.weight,
+				dir: raw.dir ?? null
+			};
 		const { accessKeyIdEnv: _a, secretAccessKeyEnv: _s, ...rest } = raw;
 		return {
 			...rest,
@@ -136,18 +184,32 @@ export function parseStorageFile(text: string, filePath: string, env: Env): Stor
 			secretAccessKey: credential(raw, 'secretAccessKey', env, where, problems)
 		};
 	});
-	const healthCheckIntervalMs = healthInterval(env, parsed.data.healthCheckIntervalSeconds, problems);
+	const healthCheckIntervalMs = healthInterval(
+		env,
+		parsed.data.healthCheckIntervalSeconds,
+		problems
+	);
 	if (problems.length > 0) throw new StorageConfigError(problems, filePath);
 	return { source: 'file', providers, healthCheckIntervalMs };
 }
 
-const S3_ENV = ['FERRY_S3_ENDPOINT', 'FERRY_S3_REGION', 'FERRY_S3_BUCKET', 'FERRY_S3_ACCESS_KEY_ID', 'FERRY_S3_SECRET_ACCESS_KEY', 'FERRY_S3_FORCE_PATH_STYLE', 'FERRY_S3_CHECKSUMS', 'FERRY_S3_EQUAL_PART_SIZES'];
+const S3_ENV = [
+	'FERRY_S3_ENDPOINT',
+	'FERRY_S3_REGION',
+	'FERRY_S3_BUCKET',
+	'FERRY_S3_ACCESS_KEY_ID',
+	'FERRY_S3_SECRET_ACCESS_KEY',
+	'FERRY_S3_FORCE_PATH_STYLE',
+	'FERRY_S3_CHECKSUMS',
+	'FERRY_S3_EQUAL_PART_SIZES'
+];
 
 function flag(env: Env, name: string, problems: string[]): boolean {
 	const raw = env[name]?.toLowerCase();
 	if (raw === undefined || raw === '') return false;
 	if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-	if (!['0', 'false', 'no', 'off'].includes(raw)) problems.push(`${name}="${env[name]}" must be true or false`);
+	if (!['0', 'false', 'no', 'off'].includes(raw))
+		problems.push(`${name}="${env[name]}" must be true or false`);
 	return false;
 }
 
@@ -155,10 +217,17 @@ export function parseStorageEnv(env: Env): StorageSettings {
 	const problems: string[] = [];
 	const given = S3_ENV.filter((name) => env[name]);
 	if (given.length === 0) {
-		return { source: 'default', providers: [{ id: 'local', kind: 'local', priority: 0, weight: 1, dir: null }], healthCheckIntervalMs: healthInterval(env, undefined, problems) };
+		return {
+			source: 'default',
+			providers: [{ id: 'local', kind: 'local', priority: 0, weight: 1, dir: null }],
+			healthCheckIntervalMs: healthInterval(env, undefined, problems)
+		};
 	}
 	for (const name of ['FERRY_S3_BUCKET', 'FERRY_S3_ACCESS_KEY_ID', 'FERRY_S3_SECRET_ACCESS_KEY']) {
-		if (!env[name]) problems.push(`${name} is not set (you set ${given.join(', ')}, so Ferry expects an S3 provider)`);
+		if (!env[name])
+			problems.push(
+				`${name} is not set (you set ${given.join(', ')}, so Ferry expects an S3 provider)`
+			);
 	}
 	const candidate = {
 		id: 's3',
@@ -168,29 +237,54 @@ export function parseStorageEnv(env: Env): StorageSettings {
 		bucket: env.FERRY_S3_BUCKET ?? '',
 		forcePathStyle: flag(env, 'FERRY_S3_FORCE_PATH_STYLE', problems),
 		equalPartSizes: flag(env, 'FERRY_S3_EQUAL_PART_SIZES', problems),
-		checksums: env.FERRY_S3_CHECKSUMS ? env.FERRY_S3_CHECKSUMS.split(',').map((s) => s.trim().toUpperCase()) : undefined,
+		checksums: env.FERRY_S3_CHECKSUMS
+			? env.FERRY_S3_CHECKSUMS.split(',').map((s) => s.trim().toUpperCase())
+			: undefined,
 		accessKeyId: env.FERRY_S3_ACCESS_KEY_ID ?? '',
 		secretAccessKey: env.FERRY_S3_SECRET_ACCESS_KEY ?? ''
 	};
 	const parsed = s3Schema.safeParse(candidate);
 	if (!parsed.success && problems.length === 0) {
-		const names: Record<string, string> = { endpoint: 'FERRY_S3_ENDPOINT', bucket: 'FERRY_S3_BUCKET', region: 'FERRY_S3_REGION', checksums: 'FERRY_S3_CHECKSUMS' };
-		for (const issue of parsed.error.issues) problems.push(`${names[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`);
+		const names: Record<string, string> = {
+			endpoint: 'FERRY_S3_ENDPOINT',
+			bucket: 'FERRY_S3_BUCKET',
+			region: 'FERRY_S3_REGION',
+			checksums: 'FERRY_S3_CHECKSUMS'
+		};
+		for (const issue of parsed.error.issues)
+			problems.push(`${names[String(issue.path[0])] ?? String(issue.path[0])}: ${issue.message}`);
 	}
 	const healthCheckIntervalMs = healthInterval(env, undefined, problems);
-	if (problems.length > 0 || !parsed.success) throw new StorageConfigError(problems, 'FERRY_S3_* variables');
+	if (problems.length > 0 || !parsed.success)
+		throw new StorageConfigError(problems, 'FERRY_S3_* variables');
 	const { accessKeyIdEnv: _a, secretAccessKeyEnv: _s, ...s3 } = parsed.data;
-	return { source: 'env', providers: [{ ...s3, accessKeyId: candidate.accessKeyId, secretAccessKey: candidate.secretAccessKey }], healthCheckIntervalMs };
+	return {
+		source: 'env',
+		providers: [
+			{ ...s3, accessKeyId: candidate.accessKeyId, secretAccessKey: candidate.secretAccessKey }
+		],
+		healthCheckIntervalMs
+	};
 }
 
 /** `fileText` is the content of FERRY_STORAGE_CONFIG's file, read by the caller. */
-export function parseStorageSettings(input: { env: Env; filePath: string | null; fileText: string | null }): StorageSettings {
+export function parseStorageSettings(input: {
+	env: Env;
+	filePath: string | null;
+	fileText: string | null;
+}): StorageSettings {
 	if (input.filePath !== null) {
 		const mixed = S3_ENV.filter((name) => input.env[name]);
 		if (mixed.length > 0) {
-			throw new StorageConfigError([`both a config file and ${mixed.join(', ')} are set; put the S3 provider in the file and unset the variables`], input.filePath);
+			throw new StorageConfigError(
+				[
+					`both a config file and ${mixed.join(', ')} are set; put the S3 provider in the file and unset the variables`
+				],
+				input.filePath
+			);
 		}
-		if (input.fileText === null) throw new StorageConfigError(['the file does not exist or cannot be read'], input.filePath);
+		if (input.fileText === null)
+			throw new StorageConfigError(['the file does not exist or cannot be read'], input.filePath);
 		return parseStorageFile(input.fileText, input.filePath, input.env);
 	}
 	return parseStorageEnv(input.env);

@@ -10,7 +10,8 @@ export { StorageConfigError, type StorageSettings, type ProviderConfig } from '.
 export { LocalDiskProvider } from './local-disk';
 export { S3Provider } from './s3';
 export { StorageRegistry, type ProviderHealth } from './registry';
-export { handleLocalStorageRequest } from './local-disk-http';
+export { handleLocalStorageRequest } from './local-disk-web';
+export { handleLocalStorageNode } from './local-disk-node';
 export type * from './types';
 
 export interface StorageEnvironment {
@@ -31,7 +32,9 @@ export interface Storage {
 }
 
 /** Reads FERRY_STORAGE_CONFIG's file (if any) and the environment. */
-export function loadStorageSettings(environment: Pick<StorageEnvironment, 'storageConfigFile' | 'env'>): StorageSettings {
+export function loadStorageSettings(
+	environment: Pick<StorageEnvironment, 'storageConfigFile' | 'env'>
+): StorageSettings {
 	const filePath = environment.storageConfigFile;
 	let fileText: string | null = null;
 	if (filePath !== null) {
@@ -44,25 +47,52 @@ export function loadStorageSettings(environment: Pick<StorageEnvironment, 'stora
 	return parseStorageSettings({ env: environment.env, filePath, fileText });
 }
 
-export function createProvider(config: ProviderConfig, environment: Pick<StorageEnvironment, 'dataDir' | 'storageSigningSecret' | 'origin'>): LocalDiskProvider | S3Provider {
+export function createProvider(
+	config: ProviderConfig,
+	environment: Pick<StorageEnvironment, 'dataDir' | 'storageSigningSecret' | 'origin'>
+): LocalDiskProvider | S3Provider {
 	if (config.kind === 'local') {
-		const root = config.dir === null ? path.join(environment.dataDir, 'storage') : path.resolve(environment.dataDir, config.dir);
-		return new LocalDiskProvider({ id: config.id, root, signingSecret: environment.storageSigningSecret, defaultOrigin: environment.origin ?? undefined });
+		const root =
+			config.dir === null
+				? path.join(environment.dataDir, 'storage')
+				: path.resolve(environment.dataDir, config.dir);
+		return new LocalDiskProvider({
+			id: config.id,
+			root,
+			signingSecret: environment.storageSigningSecret,
+			defaultOrigin: environment.origin ?? undefined
+		});
 	}
 	return new S3Provider({
-		id: config.id, endpoint: config.endpoint, region: config.region, bucket: config.bucket, forcePathStyle: config.forcePathStyle,
-		accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey, equalPartSizes: config.equalPartSizes,
-		checksums: config.checksums, serverSideEncryption: config.serverSideEncryption
+		id: config.id,
+		endpoint: config.endpoint,
+		region: config.region,
+		bucket: config.bucket,
+		forcePathStyle: config.forcePathStyle,
+		accessKeyId: config.accessKeyId,
+		secretAccessKey: config.secretAccessKey,
+		equalPartSizes: config.equalPartSizes,
+		checksums: config.checksums,
+		serverSideEncryption: config.serverSideEncryption
 	});
 }
 
 export function createStorage(environment: StorageEnvironment): Storage {
 	const settings = loadStorageSettings(environment);
 	const entries: RegisteredProvider[] = settings.providers.map((config) => ({
-		id: config.id, priority: config.priority, weight: config.weight, provider: createProvider(config, environment)
+		id: config.id,
+		priority: config.priority,
+		weight: config.weight,
+		provider: createProvider(config, environment)
 	}));
-	const registry = new StorageRegistry(entries, { healthCheckIntervalMs: settings.healthCheckIntervalMs });
-	const locals = new Map(entries.flatMap((e) => (e.provider instanceof LocalDiskProvider ? [[e.id, e.provider] as const] : [])));
+	const registry = new StorageRegistry(entries, {
+		healthCheckIntervalMs: settings.healthCheckIntervalMs
+	});
+	const locals = new Map(
+		entries.flatMap((e) =>
+			e.provider instanceof LocalDiskProvider ? [[e.id, e.provider] as const] : []
+		)
+	);
 	return { settings, registry, getLocalProvider: (id) => locals.get(id) ?? null };
 }
 

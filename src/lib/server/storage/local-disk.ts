@@ -4,7 +4,14 @@ import path from 'node:path';
 import { StorageError } from './errors';
 import { buildLocalUrl, verifyLocalUrl, type VerifyResult } from './local-signature';
 import { multipartEtag, withOffsets, type Manifest } from './local-manifest';
-import { partFileName, writeFileAtomic, writePart, type PartMeta, type WriteOutcome } from './local-part-writer';
+import {
+	partFileName,
+	writeFileAtomic,
+	writePart,
+	type PartBody,
+	type PartMeta,
+	type WriteOutcome
+} from './local-part-writer';
 import {
 	DEFAULT_PART_URL_TTL_SECONDS,
 	type CompletedPart,
@@ -85,8 +92,15 @@ export class LocalDiskProvider implements StorageProvider {
 		const uploadId = randomBytes(18).toString('base64url');
 		await io(async () => {
 			await mkdir(this.#uploadDir(uploadId), { recursive: true });
-			const record: UploadRecord = { key, contentType, createdAt: new Date(this.#now()).toISOString() };
-			await writeFileAtomic(path.join(this.#uploadDir(uploadId), 'upload.json'), JSON.stringify(record));
+			const record: UploadRecord = {
+				key,
+				contentType,
+				createdAt: new Date(this.#now()).toISOString()
+			};
+			await writeFileAtomic(
+				path.join(this.#uploadDir(uploadId), 'upload.json'),
+				JSON.stringify(record)
+			);
 		});
 		return { uploadId };
 	}
@@ -94,17 +108,30 @@ export class LocalDiskProvider implements StorageProvider {
 	async signPartUrls(input: SignPartUrlsInput): Promise<SignedPartUrl[]> {
 		await this.#readUpload(input);
 		const origin = this.#requireOrigin(input.origin);
-		const expiresAt = Math.floor(this.#now() / 1000) + (input.expiresInSeconds ?? DEFAULT_PART_URL_TTL_SECONDS);
+		const expiresAt =
+			Math.floor(this.#now() / 1000) + (input.expiresInSeconds ?? DEFAULT_PART_URL_TTL_SECONDS);
 		return input.parts.map((part) => {
 			checkPart(part.partNumber, part.size, this.capabilities);
 			const checksum: PartChecksum | null = part.checksum ?? null;
 			const url = buildLocalUrl(origin, this.#secret, {
-				op: 'part', providerId: this.id, uploadId: input.uploadId, key: input.key,
-				partNumber: part.partNumber, length: part.size, checksum, expiresAt
+				op: 'part',
+				providerId: this.id,
+				uploadId: input.uploadId,
+				key: input.key,
+				partNumber: part.partNumber,
+				length: part.size,
+				checksum,
+				expiresAt
 			});
 			// SvelteKit's Node adapter hands a route a null body when Content-Type is missing
 			// (browsers send none for an untyped Blob), so the client must name one.
-			return { partNumber: part.partNumber, url, method: 'PUT' as const, headers: { 'content-type': 'application/octet-stream' }, expiresAt: new Date(expiresAt * 1000) };
+			return {
+				partNumber: part.partNumber,
+				url,
+				method: 'PUT' as const,
+				headers: { 'content-type': 'application/octet-stream' },
+				expiresAt: new Date(expiresAt * 1000)
+			};
 		});
 	}
 
@@ -124,28 +151,44 @@ export class LocalDiskProvider implements StorageProvider {
 	async completeMultipartUpload(input: UploadRef & { parts: CompletedPart[] }) {
 		const record = await this.#readUpload(input);
 		const stored = new Map((await this.listParts(input)).map((part) => [part.partNumber, part]));
-		if (input.parts.length === 0) throw new StorageError('invalid_request', 'Complete needs at least one part.');
+		if (input.parts.length === 0)
+			throw new StorageError('invalid_request', 'Complete needs at least one part.');
 		const chosen = input.parts.map((part, index) => {
 			const previous = input.parts[index - 1];
 			if (previous && previous.partNumber >= part.partNumber) {
-				throw new StorageError('invalid_part_order', 'Parts must be listed in ascending order of part number.');
+				throw new StorageError(
+					'invalid_part_order',
+					'Parts must be listed in ascending order of part number.'
+				);
 			}
 			const have = stored.get(part.partNumber);
 			if (!have || unquote(have.etag) !== unquote(part.etag)) {
-				throw new StorageError('invalid_part', `Part ${part.partNumber} is missing or its ETag does not match.`);
+				throw new StorageError(
+					'invalid_part',
+					`Part ${part.partNumber} is missing or its ETag does not match.`
+				);
 			}
 			return have;
 		});
 		// Sizes only after every part is known to exist, in the order S3 reports them.
 		const tooSmall = chosen.slice(0, -1).find((part) => part.size < this.capabilities.minPartSize);
 		if (tooSmall) {
-			throw new StorageError('entity_too_small', `Part ${tooSmall.partNumber} is ${tooSmall.size} bytes; every part but the last must be at least 5 MiB.`);
+			throw new StorageError(
+				'entity_too_small',
+				`Part ${tooSmall.partNumber} is ${tooSmall.size} bytes; every part but the last must be at least 5 MiB.`
+			);
 		}
 		const parts = withOffsets(chosen);
 		const size = parts.reduce((sum, part) => sum + part.size, 0);
 		const manifest: Manifest = {
-			version: 1, key: input.key, uploadId: input.uploadId, contentType: record.contentType, size,
-			etag: multipartEtag(chosen.map((part) => part.etag)), completedAt: new Date(this.#now()).toISOString(), parts
+			version: 1,
+			key: input.key,
+			uploadId: input.uploadId,
+			contentType: record.contentType,
+			size,
+			etag: multipartEtag(chosen.map((part) => part.etag)),
+			completedAt: new Date(this.#now()).toISOString(),
+			parts
 		};
 		const previous = await readJson<Manifest>(this.#manifestPath(input.key));
 		await io(async () => {
@@ -156,7 +199,8 @@ export class LocalDiskProvider implements StorageProvider {
 			await rename(this.#uploadDir(input.uploadId), this.#blobDir(input.uploadId));
 		}).catch(noSuchUploadIfMissing);
 		await io(() => writeFileAtomic(this.#manifestPath(input.key), JSON.stringify(manifest)));
-		if (previous && previous.uploadId !== input.uploadId) await rm(this.#blobDir(previous.uploadId), { recursive: true, force: true });
+		if (previous && previous.uploadId !== input.uploadId)
+			await rm(this.#blobDir(previous.uploadId), { recursive: true, force: true });
 		return { etag: manifest.etag, size };
 	}
 
@@ -167,15 +211,22 @@ export class LocalDiskProvider implements StorageProvider {
 
 	async headObject(key: string): Promise<ObjectInfo | null> {
 		const manifest = await this.readManifest(key);
-		return manifest && { size: manifest.size, etag: manifest.etag, contentType: manifest.contentType };
+		return (
+			manifest && { size: manifest.size, etag: manifest.etag, contentType: manifest.contentType }
+		);
 	}
 
 	async signGetUrl(input: SignGetUrlInput): Promise<string> {
 		checkKey(input.key);
-		const expiresAt = Math.floor(this.#now() / 1000) + (input.expiresInSeconds ?? DEFAULT_PART_URL_TTL_SECONDS);
+		const expiresAt =
+			Math.floor(this.#now() / 1000) + (input.expiresInSeconds ?? DEFAULT_PART_URL_TTL_SECONDS);
 		return buildLocalUrl(this.#requireOrigin(input.origin), this.#secret, {
-			op: 'object', providerId: this.id, key: input.key,
-			fileName: input.fileName ?? null, contentType: input.contentType ?? null, expiresAt
+			op: 'object',
+			providerId: this.id,
+			key: input.key,
+			fileName: input.fileName ?? null,
+			contentType: input.contentType ?? null,
+			expiresAt
 		});
 	}
 
@@ -196,22 +247,41 @@ export class LocalDiskProvider implements StorageProvider {
 			await writeFile(file, probe);
 			if ((await readFile(file, 'utf8')) !== probe) throw new Error('read back different bytes');
 			await unlink(file);
-			await stat(path.join(this.root, 'uploads')).catch(() => mkdir(path.join(this.root, 'uploads'), { recursive: true }));
+			await stat(path.join(this.root, 'uploads')).catch(() =>
+				mkdir(path.join(this.root, 'uploads'), { recursive: true })
+			);
 			return { ok: true, latencyMs: performance.now() - started };
 		} catch (error) {
-			return { ok: false, latencyMs: performance.now() - started, error: `${this.root}: ${(error as Error).message}` };
+			return {
+				ok: false,
+				latencyMs: performance.now() - started,
+				error: `${this.root}: ${(error as Error).message}`
+			};
 		}
 	}
 
-	// ---- used by local-disk-http.ts ----
+	// ---- used by local-disk-answer.ts ----
 
 	verifyUrl(url: URL): VerifyResult {
 		return verifyLocalUrl(this.#secret, url, this.#now());
 	}
 
-	async receivePart(uploadId: string, key: string, partNumber: number, length: number, checksum: PartChecksum | null, body: ReadableStream<Uint8Array> | null): Promise<WriteOutcome> {
+	async receivePart(
+		uploadId: string,
+		key: string,
+		partNumber: number,
+		length: number,
+		checksum: PartChecksum | null,
+		body: PartBody
+	): Promise<WriteOutcome> {
 		const record = await this.#readUpload({ key, uploadId }).catch(() => null);
-		if (!record) return { ok: false, status: 404, code: 'no_such_upload', message: 'The upload does not exist (completed or aborted).' };
+		if (!record)
+			return {
+				ok: false,
+				status: 404,
+				code: 'no_such_upload',
+				message: 'The upload does not exist (completed or aborted).'
+			};
 		return writePart(this.#uploadDir(uploadId), partNumber, length, checksum, body);
 	}
 
@@ -229,35 +299,54 @@ export class LocalDiskProvider implements StorageProvider {
 		const ids = await readdir(path.join(this.root, 'uploads')).catch(() => [] as string[]);
 		const stale: UploadRef[] = [];
 		for (const uploadId of ids.filter((id) => UPLOAD_ID.test(id))) {
-			const record = await readJson<UploadRecord>(path.join(this.#uploadDir(uploadId), 'upload.json'));
-			if (record && Date.parse(record.createdAt) < olderThan.getTime()) stale.push({ key: record.key, uploadId });
+			const record = await readJson<UploadRecord>(
+				path.join(this.#uploadDir(uploadId), 'upload.json')
+			);
+			if (record && Date.parse(record.createdAt) < olderThan.getTime())
+				stale.push({ key: record.key, uploadId });
 		}
 		return stale;
 	}
 
 	async #readUpload({ key, uploadId }: UploadRef): Promise<UploadRecord> {
-		const record = UPLOAD_ID.test(uploadId) ? await readJson<UploadRecord>(path.join(this.#uploadDir(uploadId), 'upload.json')) : null;
-		if (!record || record.key !== key) throw new StorageError('no_such_upload', `No upload ${uploadId} in progress for this key.`, { providerId: this.id });
+		const record = UPLOAD_ID.test(uploadId)
+			? await readJson<UploadRecord>(path.join(this.#uploadDir(uploadId), 'upload.json'))
+			: null;
+		if (!record || record.key !== key)
+			throw new StorageError('no_such_upload', `No upload ${uploadId} in progress for this key.`, {
+				providerId: this.id
+			});
 		return record;
 	}
 
 	#requireOrigin(origin: string | undefined): string {
 		const chosen = origin ?? this.#origin;
-		if (!chosen) throw new StorageError('invalid_request', 'Local storage needs the origin browsers reach Ferry on to build its URLs.');
+		if (!chosen)
+			throw new StorageError(
+				'invalid_request',
+				'Local storage needs the origin browsers reach Ferry on to build its URLs.'
+			);
 		return chosen;
 	}
 }
 
 function checkKey(key: string) {
-	if (key.length === 0 || Buffer.byteLength(key) > 1024) throw new StorageError('invalid_request', 'An object key must be 1 to 1024 bytes long.');
+	if (key.length === 0 || Buffer.byteLength(key) > 1024)
+		throw new StorageError('invalid_request', 'An object key must be 1 to 1024 bytes long.');
 }
 
 function checkPart(partNumber: number, size: number, caps: StorageCapabilities) {
 	if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > caps.maxParts) {
-		throw new StorageError('invalid_request', `Part numbers go from 1 to ${caps.maxParts}; got ${partNumber}.`);
+		throw new StorageError(
+			'invalid_request',
+			`Part numbers go from 1 to ${caps.maxParts}; got ${partNumber}.`
+		);
 	}
 	if (!Number.isInteger(size) || size < 0 || size > caps.maxPartSize) {
-		throw new StorageError('entity_too_large', `A part must be 0 to ${caps.maxPartSize} bytes; got ${size}.`);
+		throw new StorageError(
+			'entity_too_large',
+			`A part must be 0 to ${caps.maxPartSize} bytes; got ${size}.`
+		);
 	}
 }
 
@@ -285,10 +374,13 @@ async function io<T>(run: () => Promise<T>): Promise<T> {
 }
 
 function unavailable(error: unknown) {
-	return new StorageError('unavailable', `Local storage failed: ${(error as Error).message}`, { cause: error });
+	return new StorageError('unavailable', `Local storage failed: ${(error as Error).message}`, {
+		cause: error
+	});
 }
 
 function noSuchUploadIfMissing(error: unknown): never {
-	if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StorageError('no_such_upload', 'The upload does not exist (completed or aborted).');
+	if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+		throw new StorageError('no_such_upload', 'The upload does not exist (completed or aborted).');
 	throw error;
 }

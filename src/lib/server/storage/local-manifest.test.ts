@@ -38,7 +38,9 @@ describe('manifest ranges', () => {
 
 	it('computes the S3 multipart ETag', () => {
 		const md5 = (s: string) => createHash('md5').update(s).digest('hex');
-		const expected = createHash('md5').update(Buffer.concat([Buffer.from(md5('x'), 'hex'), Buffer.from(md5('y'), 'hex')])).digest('hex');
+		const expected = createHash('md5')
+			.update(Buffer.concat([Buffer.from(md5('x'), 'hex'), Buffer.from(md5('y'), 'hex')]))
+			.digest('hex');
 		expect(multipartEtag([`"${md5('x')}"`, md5('y')])).toBe(`"${expected}-2"`);
 	});
 });

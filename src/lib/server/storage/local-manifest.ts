@@ -31,7 +31,9 @@ export interface PartSlice {
 	end: number;
 }
 
-export function withOffsets(parts: { partNumber: number; size: number; etag: string }[]): ManifestPart[] {
+export function withOffsets(
+	parts: { partNumber: number; size: number; etag: string }[]
+): ManifestPart[] {
 	let offset = 0;
 	return parts.map((part) => {
 		const placed = { ...part, offset };
@@ -54,7 +56,10 @@ export type ByteRange = { start: number; end: number };
  * the whole object": no header, several ranges, or a unit we do not serve,
  * all of which RFC 9110 lets a server ignore.
  */
-export function parseRange(header: string | null, size: number): ByteRange | 'unsatisfiable' | null {
+export function parseRange(
+	header: string | null,
+	size: number
+): ByteRange | 'unsatisfiable' | null {
 	if (header === null) return null;
 	const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
 	if (!match) return null;

@@ -32,14 +32,37 @@ export type LocalUrlClaims =
 
 export type VerifyResult =
 	| { ok: true; claims: LocalUrlClaims }
-	| { ok: false; status: 400 | 403 | 404; code: 'url_expired' | 'bad_signature' | 'malformed_url'; message: string };
+	| {
+			ok: false;
+			status: 400 | 403 | 404;
+			code: 'url_expired' | 'bad_signature' | 'malformed_url';
+			message: string;
+	  };
 
 function canonical(claims: LocalUrlClaims): string {
 	if (claims.op === 'part') {
 		const cs = claims.checksum ? `${claims.checksum.algorithm}:${claims.checksum.value}` : '';
-		return JSON.stringify([VERSION, 'PUT', claims.providerId, claims.uploadId, claims.key, claims.partNumber, claims.length, cs, claims.expiresAt]);
+		return JSON.stringify([
+			VERSION,
+			'PUT',
+			claims.providerId,
+			claims.uploadId,
+			claims.key,
+			claims.partNumber,
+			claims.length,
+			cs,
+			claims.expiresAt
+		]);
 	}
-	return JSON.stringify([VERSION, 'GET', claims.providerId, claims.key, claims.fileName ?? '', claims.contentType ?? '', claims.expiresAt]);
+	return JSON.stringify([
+		VERSION,
+		'GET',
+		claims.providerId,
+		claims.key,
+		claims.fileName ?? '',
+		claims.contentType ?? '',
+		claims.expiresAt
+	]);
 }
 
 export function signClaims(secret: string, claims: LocalUrlClaims): string {
@@ -48,7 +71,10 @@ export function signClaims(secret: string, claims: LocalUrlClaims): string {
 
 /** `expiresAt` is in whole seconds since the epoch, like S3's X-Amz-Expires arithmetic. */
 export function buildLocalUrl(origin: string, secret: string, claims: LocalUrlClaims): string {
-	const url = new URL(`/storage/local/${encodeURIComponent(claims.providerId)}/${claims.op}`, origin);
+	const url = new URL(
+		`/storage/local/${encodeURIComponent(claims.providerId)}/${claims.op}`,
+		origin
+	);
 	const q = url.searchParams;
 	q.set('key', claims.key);
 	if (claims.op === 'part') {
@@ -93,10 +119,18 @@ export function parseLocalUrl(url: URL): LocalUrlClaims | null {
 		const partNumber = wholeNumber(q.get('part'));
 		const length = wholeNumber(q.get('len'));
 		const checksum = parseChecksum(q.get('cs'));
-		if (uploadId === null || partNumber === null || length === null || checksum === undefined) return null;
+		if (uploadId === null || partNumber === null || length === null || checksum === undefined)
+			return null;
 		return { op: 'part', providerId, uploadId, key, partNumber, length, checksum, expiresAt };
 	}
-	return { op: 'object', providerId, key, fileName: q.get('name'), contentType: q.get('type'), expiresAt };
+	return {
+		op: 'object',
+		providerId,
+		key,
+		fileName: q.get('name'),
+		contentType: q.get('type'),
+		expiresAt
+	};
 }
 
 /**
@@ -106,14 +140,30 @@ export function parseLocalUrl(url: URL): LocalUrlClaims | null {
  */
 export function verifyLocalUrl(secret: string, url: URL, nowMs: number): VerifyResult {
 	const claims = parseLocalUrl(url);
-	if (!claims) return { ok: false, status: 404, code: 'malformed_url', message: 'This is not a Ferry storage URL.' };
+	if (!claims)
+		return {
+			ok: false,
+			status: 404,
+			code: 'malformed_url',
+			message: 'This is not a Ferry storage URL.'
+		};
 	const given = Buffer.from(url.searchParams.get('sig') ?? '', 'base64url');
 	const expected = Buffer.from(signClaims(secret, claims), 'base64url');
 	if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-		return { ok: false, status: 403, code: 'bad_signature', message: 'The URL signature does not match.' };
+		return {
+			ok: false,
+			status: 403,
+			code: 'bad_signature',
+			message: 'The URL signature does not match.'
+		};
 	}
 	if (claims.expiresAt * 1000 <= nowMs) {
-		return { ok: false, status: 403, code: 'url_expired', message: 'The URL has expired; ask Ferry for a fresh one.' };
+		return {
+			ok: false,
+			status: 403,
+			code: 'url_expired',
+			message: 'The URL has expired; ask Ferry for a fresh one.'
+		};
 	}
 	return { ok: true, claims };
 }

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, pickProvider, type PickCandidate } from './pick';
 
-const c = (id: string, priority: number, weight: number, healthy = true): PickCandidate => ({ id, priority, weight, healthy });
+const c = (id: string, priority: number, weight: number, healthy = true): PickCandidate => ({
+	id,
+	priority,
+	weight,
+	healthy
+});
 
 describe('pickProvider', () => {
 	it('splits the best tier by weight', () => {

@@ -31,6 +31,9 @@ export function pickProvider(candidates: readonly PickCandidate[], random: numbe
 /** Waits between attempts while a provider is down: data, so tests read it. */
 export const BACKOFF_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000] as const;
 
-export function backoffDelay(attempt: number, delays: readonly number[] = BACKOFF_DELAYS_MS): number {
+export function backoffDelay(
+	attempt: number,
+	delays: readonly number[] = BACKOFF_DELAYS_MS
+): number {
 	return delays[Math.min(attempt, delays.length - 1)] ?? 0;
 }

@@ -9,7 +9,9 @@ function fakeProvider(state: { ok: boolean; checks: number }): StorageProvider {
 		kind: 'local',
 		healthCheck: async (): Promise<HealthResult> => {
 			state.checks++;
-			return state.ok ? { ok: true, latencyMs: 1 } : { ok: false, latencyMs: 1, error: 'disk gone' };
+			return state.ok
+				? { ok: true, latencyMs: 1 }
+				: { ok: false, latencyMs: 1, error: 'disk gone' };
 		}
 	} as unknown as StorageProvider;
 }
@@ -46,23 +48,34 @@ describe('StorageRegistry', () => {
 		expect(registry.pickProviderForNewUpload().id).toBe('c');
 		c.ok = false;
 		await registry.checkAll();
-		expect(() => registry.pickProviderForNewUpload()).toThrow(expect.objectContaining({ code: 'no_healthy_provider' }));
+		expect(() => registry.pickProviderForNewUpload()).toThrow(
+			expect.objectContaining({ code: 'no_healthy_provider' })
+		);
 		a.ok = true;
 		await registry.reportFailure('a');
 		expect(registry.pickProviderForNewUpload().id).toBe('a');
-		expect(registry.listProviderHealth().find((h) => h.id === 'b')).toMatchObject({ healthy: false, lastError: 'disk gone' });
+		expect(registry.listProviderHealth().find((h) => h.id === 'b')).toMatchObject({
+			healthy: false,
+			lastError: 'disk gone'
+		});
 	});
 
 	it('shares one health check between concurrent reports', async () => {
 		const { registry, a } = setup();
-		await Promise.all([registry.reportFailure('a'), registry.reportFailure('a'), registry.reportFailure('a')]);
+		await Promise.all([
+			registry.reportFailure('a'),
+			registry.reportFailure('a'),
+			registry.reportFailure('a')
+		]);
 		expect(a.checks).toBe(1);
 	});
 
 	it('keeps in-flight uploads on their provider and names unknown ids', () => {
 		const { registry } = setup();
 		expect(registry.getProvider('c').kind).toBe('local');
-		expect(() => registry.getProvider('zz')).toThrow(expect.objectContaining({ code: 'unknown_provider' }));
+		expect(() => registry.getProvider('zz')).toThrow(
+			expect.objectContaining({ code: 'unknown_provider' })
+		);
 	});
 
 	it('withBackoff retries "unavailable" a bounded number of times and reports the failure', async () => {
@@ -76,14 +89,28 @@ describe('StorageRegistry', () => {
 		expect(result).toBe('done');
 		expect(b.checks).toBeGreaterThan(0);
 		calls = 0;
-		await expect(registry.withBackoff('b', async () => { calls++; throw new StorageError('unavailable', 'down'); }, 3)).rejects.toMatchObject({ code: 'unavailable' });
+		await expect(
+			registry.withBackoff(
+				'b',
+				async () => {
+					calls++;
+					throw new StorageError('unavailable', 'down');
+				},
+				3
+			)
+		).rejects.toMatchObject({ code: 'unavailable' });
 		expect(calls).toBe(3);
 	});
 
 	it('withBackoff passes other errors straight through', async () => {
 		const { registry } = setup();
 		let calls = 0;
-		await expect(registry.withBackoff('a', async () => { calls++; throw new StorageError('invalid_part', 'bad'); })).rejects.toMatchObject({ code: 'invalid_part' });
+		await expect(
+			registry.withBackoff('a', async () => {
+				calls++;
+				throw new StorageError('invalid_part', 'bad');
+			})
+		).rejects.toMatchObject({ code: 'invalid_part' });
 		expect(calls).toBe(1);
 	});
 });

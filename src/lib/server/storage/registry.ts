@@ -41,11 +41,13 @@ export class StorageRegistry {
 	readonly #entries: Map<string, RegisteredProvider>;
 	readonly #health = new Map<string, ProviderHealth>();
 	readonly #inFlight = new Map<string, Promise<ProviderHealth>>();
-	readonly #options: Required<Omit<RegistryOptions, 'onHealthChange'>> & Pick<RegistryOptions, 'onHealthChange'>;
+	readonly #options: Required<Omit<RegistryOptions, 'onHealthChange'>> &
+		Pick<RegistryOptions, 'onHealthChange'>;
 	#timer: ReturnType<typeof setInterval> | null = null;
 
 	constructor(entries: RegisteredProvider[], options: RegistryOptions = {}) {
-		if (entries.length === 0) throw new StorageError('misconfigured', 'Configure at least one storage provider.');
+		if (entries.length === 0)
+			throw new StorageError('misconfigured', 'Configure at least one storage provider.');
 		this.#entries = new Map(entries.map((entry) => [entry.id, entry]));
 		this.#options = {
 			healthCheckIntervalMs: options.healthCheckIntervalMs ?? 60_000,
@@ -56,8 +58,14 @@ export class StorageRegistry {
 		};
 		for (const entry of entries) {
 			this.#health.set(entry.id, {
-				id: entry.id, kind: entry.provider.kind, priority: entry.priority, weight: entry.weight,
-				healthy: null, lastCheckAt: null, lastLatencyMs: null, lastError: null
+				id: entry.id,
+				kind: entry.provider.kind,
+				priority: entry.priority,
+				weight: entry.weight,
+				healthy: null,
+				lastCheckAt: null,
+				lastLatencyMs: null,
+				lastError: null
 			});
 		}
 	}
@@ -112,9 +120,18 @@ export class StorageRegistry {
 	}
 
 	pickProviderForNewUpload(): { id: string; provider: StorageProvider } {
-		const candidates = [...this.#health.values()].map((h) => ({ id: h.id, priority: h.priority, weight: h.weight, healthy: h.healthy !== false }));
+		const candidates = [...this.#health.values()].map((h) => ({
+			id: h.id,
+			priority: h.priority,
+			weight: h.weight,
+			healthy: h.healthy !== false
+		}));
 		const id = pickProvider(candidates, this.#options.random());
-		if (id === null) throw new StorageError('no_healthy_provider', 'No storage provider is healthy; new uploads cannot start. See listProviderHealth() for the errors.');
+		if (id === null)
+			throw new StorageError(
+				'no_healthy_provider',
+				'No storage provider is healthy; new uploads cannot start. See listProviderHealth() for the errors.'
+			);
 		return { id, provider: this.#entry(id).provider };
 	}
 
@@ -131,7 +148,11 @@ export class StorageRegistry {
 	 * while it is unavailable (an in-flight upload cannot move elsewhere).
 	 * Other errors are the caller's and pass straight through.
 	 */
-	async withBackoff<T>(id: string, fn: (provider: StorageProvider) => Promise<T>, maxAttempts = this.#options.backoffDelaysMs.length + 1): Promise<T> {
+	async withBackoff<T>(
+		id: string,
+		fn: (provider: StorageProvider) => Promise<T>,
+		maxAttempts = this.#options.backoffDelaysMs.length + 1
+	): Promise<T> {
 		const provider = this.getProvider(id);
 		for (let attempt = 0; ; attempt++) {
 			try {
@@ -146,7 +167,12 @@ export class StorageRegistry {
 
 	#entry(id: string): RegisteredProvider {
 		const entry = this.#entries.get(id);
-		if (!entry) throw new StorageError('unknown_provider', `No storage provider with id "${id}" is configured.`, { providerId: id });
+		if (!entry)
+			throw new StorageError(
+				'unknown_provider',
+				`No storage provider with id "${id}" is configured.`,
+				{ providerId: id }
+			);
 		return entry;
 	}
 }

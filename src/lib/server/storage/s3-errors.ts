@@ -25,18 +25,43 @@ const BY_NAME: Record<string, StorageErrorCode> = {
 	RequestTimeout: 'unavailable'
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+	'ECONNREFUSED',
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'EHOSTUNREACH',
+	'ENOTFOUND',
+	'EAI_AGAIN',
+	'EPIPE',
+	'ENETUNREACH'
+]);
 
 export type S3Operation = 'upload' | 'object';
 
-export function mapS3Error(error: unknown, providerId: string, operation: S3Operation): StorageError {
+export function mapS3Error(
+	error: unknown,
+	providerId: string,
+	operation: S3Operation
+): StorageError {
 	if (error instanceof StorageError) return error;
-	const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+	const e = error as {
+		name?: string;
+		code?: string;
+		message?: string;
+		$metadata?: { httpStatusCode?: number };
+	};
 	const status = e.$metadata?.httpStatusCode;
 	const name = e.name ?? '';
 	let code: StorageErrorCode | undefined = BY_NAME[name];
 	if (code === 'not_found' && operation === 'upload') code = 'no_such_upload';
-	if (!code && (NETWORK_CODES.has(e.code ?? '') || NETWORK_CODES.has(name) || name === 'TimeoutError' || name === 'AbortError')) code = 'unavailable';
+	if (
+		!code &&
+		(NETWORK_CODES.has(e.code ?? '') ||
+			NETWORK_CODES.has(name) ||
+			name === 'TimeoutError' ||
+			name === 'AbortError')
+	)
+		code = 'unavailable';
 	if (!code && status !== undefined && status >= 500) code = 'unavailable';
 	if (!code && status === 404) code = operation === 'upload' ? 'no_such_upload' : 'not_found';
 	if (!code && status === 403) code = 'access_denied';

@@ -13,7 +13,7 @@ import {
 	type ServerSideEncryption
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { contentDisposition } from './local-disk-http';
+import { contentDisposition } from './local-disk-answer';
 import { mapS3Error } from './s3-errors';
 import {
 	DEFAULT_PART_URL_TTL_SECONDS,
@@ -98,7 +98,16 @@ export class S3Provider implements StorageProvider {
 	}
 
 	async createMultipartUpload({ key, contentType }: { key: string; contentType: string }) {
-		const out = await this.#call('object', () => this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType, ServerSideEncryption: this.#sse })));
+		const out = await this.#call('object', () =>
+			this.client.send(
+				new CreateMultipartUploadCommand({
+					Bucket: this.bucket,
+					Key: key,
+					ContentType: contentType,
+					ServerSideEncryption: this.#sse
+				})
+			)
+		);
 		if (!out.UploadId) throw mapS3Error(new Error('no UploadId in the answer'), this.id, 'upload');
 		return { uploadId: out.UploadId };
 	}
@@ -109,7 +118,10 @@ export class S3Provider implements StorageProvider {
 	}
 
 	async #signPart(ref: UploadRef, part: PartToSign, expiresIn: number): Promise<SignedPartUrl> {
-		const checksum = part.checksum && this.capabilities.perPartChecksums.includes(part.checksum.algorithm) ? part.checksum : undefined;
+		const checksum =
+			part.checksum && this.capabilities.perPartChecksums.includes(part.checksum.algorithm)
+				? part.checksum
+				: undefined;
 		const command = new UploadPartCommand({
 			Bucket: this.bucket,
 			Key: ref.key,
@@ -136,9 +148,20 @@ export class S3Provider implements StorageProvider {
 		const parts: StoredPart[] = [];
 		let marker: string | undefined;
 		for (;;) {
-			const page = await this.#call('upload', () => this.client.send(new ListPartsCommand({ Bucket: this.bucket, Key: ref.key, UploadId: ref.uploadId, MaxParts: 1000, PartNumberMarker: marker })));
+			const page = await this.#call('upload', () =>
+				this.client.send(
+					new ListPartsCommand({
+						Bucket: this.bucket,
+						Key: ref.key,
+						UploadId: ref.uploadId,
+						MaxParts: 1000,
+						PartNumberMarker: marker
+					})
+				)
+			);
 			for (const part of page.Parts ?? []) {
-				if (part.PartNumber !== undefined) parts.push({ partNumber: part.PartNumber, size: part.Size ?? 0, etag: part.ETag ?? '' });
+				if (part.PartNumber !== undefined)
+					parts.push({ partNumber: part.PartNumber, size: part.Size ?? 0, etag: part.ETag ?? '' });
 			}
 			if (!page.IsTruncated || page.NextPartNumberMarker === undefined) break;
 			marker = String(page.NextPartNumberMarker);
@@ -147,24 +170,49 @@ export class S3Provider implements StorageProvider {
 	}
 
 	async completeMultipartUpload(input: UploadRef & { parts: CompletedPart[] }) {
-		const out = await this.#call('upload', () => this.client.send(new CompleteMultipartUploadCommand({
-			Bucket: this.bucket, Key: input.key, UploadId: input.uploadId,
-			MultipartUpload: { Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag })) }
-		})));
+		const out = await this.#call('upload', () =>
+			this.client.send(
+				new CompleteMultipartUploadCommand({
+					Bucket: this.bucket,
+					Key: input.key,
+					UploadId: input.uploadId,
+					MultipartUpload: {
+						Parts: input.parts.map((part) => ({ PartNumber: part.partNumber, ETag: part.etag }))
+					}
+				})
+			)
+		);
 		// Ceph answers an empty <ETag>, and no service answers the size: read both back.
 		const head = await this.headObject(input.key);
-		if (!head) throw mapS3Error(Object.assign(new Error('object missing right after complete'), { name: 'InternalError' }), this.id, 'object');
+		if (!head)
+			throw mapS3Error(
+				Object.assign(new Error('object missing right after complete'), { name: 'InternalError' }),
+				this.id,
+				'object'
+			);
 		return { etag: out.ETag || head.etag || undefined, size: head.size };
 	}
 
 	async abortMultipartUpload(ref: UploadRef): Promise<void> {
-		await this.#call('upload', () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: ref.key, UploadId: ref.uploadId })));
+		await this.#call('upload', () =>
+			this.client.send(
+				new AbortMultipartUploadCommand({
+					Bucket: this.bucket,
+					Key: ref.key,
+					UploadId: ref.uploadId
+				})
+			)
+		);
 	}
 
 	async headObject(key: string): Promise<ObjectInfo | null> {
 		try {
 			const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-			return { size: out.ContentLength ?? 0, etag: out.ETag ?? '', contentType: out.ContentType ?? 'application/octet-stream' };
+			return {
+				size: out.ContentLength ?? 0,
+				etag: out.ETag ?? '',
+				contentType: out.ContentType ?? 'application/octet-stream'
+			};
 		} catch (error) {
 			const mapped = mapS3Error(error, this.id, 'object');
 			if (mapped.code === 'not_found') return null;
@@ -176,14 +224,19 @@ export class S3Provider implements StorageProvider {
 		const command = new GetObjectCommand({
 			Bucket: this.bucket,
 			Key: input.key,
-			ResponseContentDisposition: input.fileName === undefined ? undefined : contentDisposition(input.fileName),
+			ResponseContentDisposition:
+				input.fileName === undefined ? undefined : contentDisposition(input.fileName),
 			ResponseContentType: input.contentType
 		});
-		return getSignedUrl(this.client, command, { expiresIn: input.expiresInSeconds ?? DEFAULT_PART_URL_TTL_SECONDS });
+		return getSignedUrl(this.client, command, {
+			expiresIn: input.expiresInSeconds ?? DEFAULT_PART_URL_TTL_SECONDS
+		});
 	}
 
 	async deleteObject(key: string): Promise<void> {
-		await this.#call('object', () => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })));
+		await this.#call('object', () =>
+			this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+		);
 	}
 
 	async healthCheck() {
@@ -191,14 +244,25 @@ export class S3Provider implements StorageProvider {
 		const key = `.ferry-health/${randomBytes(8).toString('hex')}`;
 		const probe = randomBytes(16).toString('hex');
 		try {
-			await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: probe, ServerSideEncryption: this.#sse }));
+			await this.client.send(
+				new PutObjectCommand({
+					Bucket: this.bucket,
+					Key: key,
+					Body: probe,
+					ServerSideEncryption: this.#sse
+				})
+			);
 			const got = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
 			const text = await got.Body?.transformToString();
 			await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
 			if (text !== probe) throw new Error('read back different bytes');
 			return { ok: true, latencyMs: performance.now() - started };
 		} catch (error) {
-			return { ok: false, latencyMs: performance.now() - started, error: mapS3Error(error, this.id, 'object').message };
+			return {
+				ok: false,
+				latencyMs: performance.now() - started,
+				error: mapS3Error(error, this.id, 'object').message
+			};
 		}
 	}
 

@@ -7,7 +7,11 @@
 /** Per-part integrity checks a provider can enforce itself (base64 digests). */
 export type ChecksumAlgorithm = 'SHA256' | 'CRC32C' | 'MD5';
 
-export const checksumAlgorithms = ['SHA256', 'CRC32C', 'MD5'] as const satisfies readonly ChecksumAlgorithm[];
+export const checksumAlgorithms = [
+	'SHA256',
+	'CRC32C',
+	'MD5'
+] as const satisfies readonly ChecksumAlgorithm[];
 
 export interface StorageCapabilities {
 	/** Parts go from the browser straight to storage with signed URLs. */
@@ -101,7 +105,9 @@ export interface StorageProvider {
 	/** Every part the storage holds for the upload, all pages, ascending. */
 	listParts(input: UploadRef): Promise<StoredPart[]>;
 	/** `etag` may be missing (Ceph answers an empty one); `size` is always read back. */
-	completeMultipartUpload(input: UploadRef & { parts: CompletedPart[] }): Promise<{ etag?: string; size: number }>;
+	completeMultipartUpload(
+		input: UploadRef & { parts: CompletedPart[] }
+	): Promise<{ etag?: string; size: number }>;
 	abortMultipartUpload(input: UploadRef): Promise<void>;
 	headObject(key: string): Promise<ObjectInfo | null>;
 	/**
