@@ -21,14 +21,6 @@ export const GET: RequestHandler = api(async (event) => {
 /** Stores the thumbnail as the raw request body (image/jpeg, image/webp, or a sealed envelope). */
 export const PUT: RequestHandler = api(async (event) => {
 	const user = requireUser(event);
-	const declared = Number(event.request.headers.get('content-length') ?? '0');
-	if (declared > MAX_THUMBNAIL_BYTES) {
-		throw new ApiError(
-			413,
-			'thumbnail_too_large',
-			`A thumbnail may be at most ${MAX_THUMBNAIL_BYTES / 1024} KiB.`
-		);
-	}
 	const bytes = await readAtMost(event.request, MAX_THUMBNAIL_BYTES);
 	const result = await putThumbnail(
 		getUploadDeps(),
@@ -41,29 +33,27 @@ export const PUT: RequestHandler = api(async (event) => {
 	return json({ size: result.size, encrypted: result.encrypted }, { status: 201 });
 });
 
-/** Reads the body but stops one byte past the limit, so a huge body is refused without being buffered. */
+/**
+ * Reads the body, keeping at most `limit` bytes. An oversized body is still
+ * read to its end (the Node adapter caps request bodies at BODY_SIZE_LIMIT):
+ * answering before the client finished sending resets the connection, and
+ * the client would see a network error instead of the 413 that says why.
+ */
 async function readAtMost(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
 	if (!request.body) return new Uint8Array(0);
-	const reader = request.body.getReader();
-	const chunks: Uint8Array[] = [];
+	const out = new Uint8Array(limit);
 	let total = 0;
+	const reader = request.body.getReader();
 	for (let next = await reader.read(); !next.done; next = await reader.read()) {
+		if (total + next.value.length <= limit) out.set(next.value, total);
 		total += next.value.length;
-		if (total > limit) {
-			await reader.cancel();
-			throw new ApiError(
-				413,
-				'thumbnail_too_large',
-				`A thumbnail may be at most ${limit / 1024} KiB.`
-			);
-		}
-		chunks.push(next.value);
 	}
-	const out = new Uint8Array(total);
-	let offset = 0;
-	for (const chunk of chunks) {
-		out.set(chunk, offset);
-		offset += chunk.length;
+	if (total > limit) {
+		throw new ApiError(
+			413,
+			'thumbnail_too_large',
+			`A thumbnail may be at most ${limit / 1024} KiB.`
+		);
 	}
-	return out;
+	return out.slice(0, total);
 }
