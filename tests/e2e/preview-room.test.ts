@@ -171,6 +171,52 @@ describe('previews in the room view', () => {
 		}
 	});
 
+	it('re-registers after the service worker was stopped (and forgot the key) and keeps playing', async () => {
+		const context = await browser.newContext({ baseURL });
+		try {
+			const { roomId } = await signedInRoom(context, baseURL);
+			const page = await context.newPage();
+			await page.goto(`/rooms/${roomId}`);
+			await expect
+				.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), {
+					timeout: 15_000
+				})
+				.toBe(true);
+			await uploadThroughUi(page, 'restart.webm', 'video/webm', await recordVideo(page, 6), true);
+			const row = fileRow(page, 'restart.webm');
+			await row.getByTestId('file-preview-toggle').click();
+			const element = row.getByTestId('preview-video');
+			await element.waitFor({ timeout: 15_000 });
+			await expect
+				.poll(() => element.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 20_000 })
+				.toBeGreaterThanOrEqual(1);
+			const firstSrc = await element.getAttribute('src');
+
+			// The browser may stop an idle service worker at any time; its memory (the key) goes with it.
+			const cdp = await context.newCDPSession(page);
+			await cdp.send('ServiceWorker.enable');
+			await cdp.send('ServiceWorker.stopAllWorkers');
+
+			await element.evaluate(async (v: HTMLVideoElement) => {
+				v.muted = true;
+				v.currentTime = 4;
+				await v.play().catch(() => undefined);
+			});
+			const reloaded = row.getByTestId('preview-video');
+			await expect.poll(() => reloaded.getAttribute('src'), { timeout: 20_000 }).not.toBe(firstSrc);
+			await reloaded.evaluate(async (v: HTMLVideoElement) => {
+				v.muted = true;
+				await v.play();
+			});
+			await expect
+				.poll(() => reloaded.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 })
+				.toBeGreaterThan(0.5);
+			expect(await row.getByTestId('preview-error').count()).toBe(0);
+		} finally {
+			await context.close();
+		}
+	});
+
 	it('shows an encrypted image’s thumbnail in the list and the image in its preview', async () => {
 		const context = await browser.newContext({ baseURL });
 		try {
