@@ -178,11 +178,15 @@ export function respondToPreview(request: Request, previewId: string): Response 
 		'content-type': previewContentType(previewKind(entry.contentType), entry.contentType),
 		'accept-ranges': 'bytes',
 		'cache-control': 'no-store',
-		'x-content-type-options': 'nosniff',
-		// Shown inline in an <iframe>/<img>/<video>: never run script from it.
-		'content-security-policy':
-			"sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+		'x-content-type-options': 'nosniff'
 	});
+	// Never run script from a preview. Not for PDFs: Chromium's PDF viewer refuses to open in a sandbox.
+	if (previewKind(entry.contentType) !== 'pdf') {
+		headers.set(
+			'content-security-policy',
+			"sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+		);
+	}
 	const asked = parseRangeHeader(request.headers.get('range'), size);
 	if (asked.kind === 'unsatisfiable') {
 		headers.set('content-range', `bytes */${size}`);
