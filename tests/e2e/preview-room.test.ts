@@ -250,6 +250,53 @@ describe('previews in the room view', () => {
 		}
 	});
 
+	it('shows an encrypted PDF in the browser viewer from the decrypted whole-file answer', async () => {
+		const context = await browser.newContext({ baseURL });
+		try {
+			const { roomId } = await signedInRoom(context, baseURL);
+			const page = await context.newPage();
+			await page.goto(`/rooms/${roomId}`);
+			await expect
+				.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null), {
+					timeout: 15_000
+				})
+				.toBe(true);
+			// Bigger than one record and one fetch chunk, so the whole-file stream spans several.
+			const pdf = Buffer.concat([
+				Buffer.from('%PDF-1.4\n%'),
+				Buffer.alloc(3 * 1024 * 1024 + 5, 0x41),
+				Buffer.from('\n%%EOF\n')
+			]);
+			await uploadThroughUi(page, 'paper.pdf', 'application/pdf', pdf, true);
+			const row = fileRow(page, 'paper.pdf');
+			await row.getByTestId('file-preview-toggle').click();
+			const frame = row.getByTestId('preview-pdf');
+			await frame.waitFor({ timeout: 15_000 });
+			const src = (await frame.getAttribute('src'))!;
+			expect(src).toMatch(/^\/preview\/[0-9a-f]{32}\?v=0$/);
+			const answer = await page.evaluate(async (url) => {
+				const response = await fetch(url);
+				const bytes = new Uint8Array(await response.arrayBuffer());
+				return {
+					status: response.status,
+					type: response.headers.get('content-type'),
+					length: bytes.length,
+					head: String.fromCharCode(...bytes.subarray(0, 8)),
+					tail: String.fromCharCode(...bytes.subarray(bytes.length - 6))
+				};
+			}, src);
+			expect(answer).toEqual({
+				status: 200,
+				type: 'application/pdf',
+				length: pdf.length,
+				head: '%PDF-1.4',
+				tail: '%%EOF\n'
+			});
+		} finally {
+			await context.close();
+		}
+	});
+
 	it('previews a text file as text, markup included, never as HTML', async () => {
 		const context = await browser.newContext({ baseURL });
 		try {

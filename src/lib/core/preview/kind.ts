@@ -103,3 +103,14 @@ export function previewContentType(kind: PreviewKind, contentType: string): stri
 	if (kind === 'pdf') return 'application/pdf';
 	return contentType.split(';')[0]!.trim() || 'application/octet-stream';
 }
+
+/**
+ * The type to register a preview with, once the page decided its kind from
+ * type and name: an encrypted file's stored type is often
+ * application/octet-stream (or sealed), and the service worker sees no name.
+ */
+export function typeForKind(kind: PreviewKind, contentType: string): string {
+	if (kind === 'pdf') return 'application/pdf';
+	if (kind === 'text') return 'text/plain';
+	return contentType;
+}
