@@ -8,6 +8,7 @@ import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
 import { handleMessage } from './messages';
 import { isPrecachedPath, respondToNavigation } from './navigation';
+import { handlePreviewMessage, isPreviewMessage, previewIdOf, respondToPreview } from './preview';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
 
@@ -28,17 +29,31 @@ clientsClaim();
 
 const precachedPaths = new Set(precached);
 
+// Previews of encrypted files (./preview.ts); registered before navigation so it sees them first.
+sw.addEventListener('fetch', (event) => {
+	const previewId = previewIdOf(event.request, sw.location.origin);
+	if (previewId !== null) event.respondWith(respondToPreview(event.request, previewId));
+});
+
 sw.addEventListener('fetch', (event) => {
 	if (event.request.mode !== 'navigate') return;
 	const url = new URL(event.request.url);
 	if (url.origin !== sw.location.origin || isPrecachedPath(url, precachedPaths)) return;
-	event.respondWith(respondToNavigation(event.request, { fetch: (request) => fetch(request), offlinePage: () => matchPrecache(OFFLINE_PAGE) }));
+	event.respondWith(
+		respondToNavigation(event.request, {
+			fetch: (request) => fetch(request),
+			offlinePage: () => matchPrecache(OFFLINE_PAGE)
+		})
+	);
 });
 
 sw.addEventListener('message', (event) => {
 	const port = event.ports[0];
 	event.waitUntil(
-		handleMessage(event.data, { version, skipWaiting: () => sw.skipWaiting() }).then((reply) => {
+		(isPreviewMessage(event.data)
+			? handlePreviewMessage(event.data)
+			: handleMessage(event.data, { version, skipWaiting: () => sw.skipWaiting() })
+		).then((reply) => {
 			if (reply) port?.postMessage(reply);
 		})
 	);

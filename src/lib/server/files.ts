@@ -1,3 +1,4 @@
+import { thumbnailKey } from './thumbnails';
 import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from './db';
 import { files, users } from './db/schema';
@@ -6,7 +7,8 @@ import { requireRoomRole } from './rooms';
 import { fileView, type UploadDeps } from './uploads';
 
 const DOWNLOAD_URL_TTL_SECONDS = 300;
-const notFound = () => new ApiError(404, 'file_not_found', 'This file does not exist or you may not see it.');
+const notFound = () =>
+	new ApiError(404, 'file_not_found', 'This file does not exist or you may not see it.');
 
 export function listRoomFiles(db: Db, roomId: string, userId: string) {
 	requireRoomRole(db, roomId, userId);
@@ -22,7 +24,11 @@ export function listRoomFiles(db: Db, roomId: string, userId: string) {
 
 /** The file if the caller may see it; outsiders get the same 404 as for a missing file. */
 export function getFile(db: Db, fileId: string, userId: string) {
-	const file = db.select().from(files).where(and(eq(files.id, fileId), eq(files.status, 'available'))).get();
+	const file = db
+		.select()
+		.from(files)
+		.where(and(eq(files.id, fileId), eq(files.status, 'available')))
+		.get();
 	if (!file) throw notFound();
 	try {
 		const role = requireRoomRole(db, file.roomId, userId);
@@ -32,7 +38,12 @@ export function getFile(db: Db, fileId: string, userId: string) {
 	}
 }
 
-export async function downloadUrl(deps: UploadDeps, fileId: string, userId: string, origin: string) {
+export async function downloadUrl(
+	deps: UploadDeps,
+	fileId: string,
+	userId: string,
+	origin: string
+) {
 	const { file } = getFile(deps.db, fileId, userId);
 	const provider = deps.storage.get(file.storageProviderId);
 	const url = await deps.storage.call(file.storageProviderId, () =>
@@ -44,7 +55,12 @@ export async function downloadUrl(deps: UploadDeps, fileId: string, userId: stri
 			origin
 		})
 	);
-	return { url, roomId: file.roomId, size: file.sizeBytes, expiresAt: new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000) };
+	return {
+		url,
+		roomId: file.roomId,
+		size: file.sizeBytes,
+		expiresAt: new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000)
+	};
 }
 
 /** The uploader or a room owner may delete; the object goes first, then the row. */
@@ -57,6 +73,8 @@ export async function deleteFile(deps: UploadDeps, fileId: string, userId: strin
 	const provider = deps.storage.get(file.storageProviderId);
 	try {
 		await deps.storage.call(file.storageProviderId, () => provider.deleteObject(file.storageKey));
+		// Most files have no thumbnail; a failure here must not keep the file itself alive.
+		await provider.deleteObject(thumbnailKey(file.storageKey)).catch(() => {});
 	} catch (error) {
 		deps.db.update(files).set({ status: 'available' }).where(eq(files.id, file.id)).run();
 		throw error;

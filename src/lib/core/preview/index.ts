@@ -1,0 +1,5 @@
+export * from './kind';
+export * from './protocol';
+export * from './range';
+export * from './text';
+export * from './thumbnail-envelope';
