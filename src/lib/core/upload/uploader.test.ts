@@ -80,18 +80,20 @@ describe('TransferRunner: happy path', () => {
 		expect(decodeBase64(h.server.calls.complete[0]!.checksum!.value)).toHaveLength(32);
 	});
 
-	it('never holds more parts in memory than the concurrency limit', async () => {
+	it('never holds more parts in memory than the concurrency limit plus the parts prepared ahead', async () => {
 		const h = createHarness(200);
 		for (let n = 1; n <= 20; n++) h.sender.script(n, { delayMs: 100 + n * 7 });
 		const max = 3;
+		const prepareAhead = 2;
 		const runner = h.runner({
 			checksumAlgorithm: 'SHA256',
+			prepareAhead,
 			concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 3, max }
 		});
 		await h.clock.run(runner.start());
 		expect(runner.state.status).toBe('done');
-		expect(runner.stats.maxPartsInMemory).toBeGreaterThan(0);
-		expect(runner.stats.maxPartsInMemory).toBeLessThanOrEqual(max);
+		expect(runner.stats.maxPartsInMemory).toBeGreaterThan(max);
+		expect(runner.stats.maxPartsInMemory).toBeLessThanOrEqual(max + prepareAhead);
 		expect(h.sender.maxInFlight).toBeLessThanOrEqual(max);
 		expect(runner.stats.partsInMemory).toBe(0);
 	});
