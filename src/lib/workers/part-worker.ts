@@ -33,7 +33,7 @@ async function hashStream(
 	let size = 0;
 	const reader = blob.stream().getReader();
 	for (;;) {
-		const { done, value } = await reader.read();
+		const { done, value } = await reader.read().catch(unreadable);
 		if (done) break;
 		size += value.length;
 		hasher?.update(value);
@@ -44,7 +44,7 @@ async function hashStream(
 
 async function encrypt(job: PartJob & Required<Pick<PartJob, 'encryption'>>): Promise<PartResult> {
 	const { key, header } = job.encryption;
-	const plain = new Uint8Array(await job.plain.arrayBuffer());
+	const plain = new Uint8Array(await job.plain.arrayBuffer().catch(unreadable));
 	// Every part but the last is full, so its start follows from its own length; the last part
 	// ends at the end of the file (the same rule as RecordCipher.encryptPart).
 	const start = job.isLast ? header.plaintextSize - plain.length : job.partIndex * plain.length;
@@ -60,25 +60,24 @@ async function encrypt(job: PartJob & Required<Pick<PartJob, 'encryption'>>): Pr
 	return { body: new Blob([sealed]), size: sealed.length, checksum };
 }
 
-/** Errors lose their prototype across Comlink; a name the adapter can branch on survives. */
-function readFailure(error: unknown): Error {
+/**
+ * Any failure to read the slice means the browser lost the file (Chromium errors a changed
+ * file's stream with varying names). Errors lose their prototype across Comlink; the name the
+ * adapter branches on survives.
+ */
+function unreadable(error: unknown): never {
 	const name = (error as { name?: unknown } | null)?.name;
-	const failure = new Error(
-		name === 'NotFoundError' ? 'the file is no longer there' : String(error)
-	);
-	failure.name = name === 'NotReadableError' || name === 'NotFoundError' ? name : 'PartWorkerError';
-	return failure;
+	const message = name === 'NotFoundError' ? 'the file is no longer there' : String(error);
+	const failure = new Error(message);
+	failure.name = name === 'NotFoundError' ? name : 'NotReadableError';
+	throw failure;
 }
 
 const api: PartWorkerApi = {
 	async prepare(job) {
-		try {
-			if (job.encryption) return await encrypt({ ...job, encryption: job.encryption });
-			const { size, checksum } = await hashStream(job.plain, job.algorithm);
-			return { body: undefined, size, checksum };
-		} catch (error) {
-			throw readFailure(error);
-		}
+		if (job.encryption) return await encrypt({ ...job, encryption: job.encryption });
+		const { size, checksum } = await hashStream(job.plain, job.algorithm);
+		return { body: undefined, size, checksum };
 	}
 };
 
