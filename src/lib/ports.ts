@@ -174,6 +174,28 @@ export interface Cipher {
 	encryptPart(partIndex: number, bytes: Uint8Array, isLast: boolean): Promise<Uint8Array>;
 }
 
+/**
+ * Optional: prepares one part somewhere else (e.g. a worker pool) from a lazy slice of the
+ * plaintext: encrypts it when the transfer is encrypted, hashes the stored bytes, and returns a
+ * body the sender can stream (e.g. a Blob), so the caller never holds the part's bytes. When
+ * present the core uses it instead of FileSource.read -> Cipher.encryptPart -> Hasher.hash;
+ * it must produce the same bytes and checksum those would. Throws TransferError
+ * 'file_unreadable' / 'file_changed' like FileSource.read.
+ */
+export interface PartTransform {
+	transform(
+		job: {
+			/** 0-based (partNumber - 1). */
+			partIndex: number;
+			/** Lazy plaintext slice of this part (FileSource.slice). */
+			plain: PartBody;
+			isLast: boolean;
+			algorithm: ChecksumAlgorithm | undefined;
+		},
+		signal: AbortSignal
+	): Promise<{ body: PartBody; size: number; checksum: string | undefined }>;
+}
+
 // ---- Persistence ---------------------------------------------------------------------------
 
 export interface TransferRecord {
@@ -241,4 +263,6 @@ export interface UploadPorts {
 	random: Random;
 	hasher?: Hasher;
 	cipher?: Cipher;
+	/** When set, parts are prepared through it (see PartTransform); `cipher` still plans the layout. */
+	transform?: PartTransform;
 }

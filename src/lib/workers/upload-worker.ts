@@ -1,8 +1,7 @@
 /**
- * The upload engine as a dedicated module worker. It runs one TransferRunner per transfer, so
- * reading, CRC32C/SHA-256 hashing, AES-GCM and the XHR PUTs all happen off the page's thread.
- * One worker, no pool: on two cores a second CPU-bound worker only competes with this one and
- * with the browser's own network thread (see README.md here).
+ * The upload engine as a dedicated module worker. It runs one TransferRunner per transfer and
+ * sends the XHR PUTs; reading, hashing and AES-GCM happen in a small pool of part workers
+ * (part-pool.ts), so this thread never holds a part's bytes (see README.md here).
  */
 import * as Comlink from 'comlink';
 import { toTransferErrorData } from '$lib/core/errors';
@@ -17,6 +16,7 @@ import { createPartSender } from '$lib/adapters/http/part-sender';
 import { HttpUploadApi } from '$lib/adapters/http/upload-api';
 import { IdbTransferStore, type TransferRow } from '$lib/adapters/idb/transfer-store';
 import { createNetworkStatus } from '$lib/adapters/network-status';
+import { PartPool, PoolPartTransform } from './part-pool';
 import {
 	TRANSFERS_CHANNEL,
 	lockName,
@@ -36,6 +36,7 @@ const store = new IdbTransferStore();
 const network = createNetworkStatus();
 const hasher = new WasmHasher();
 const sender = createPartSender();
+const pool = new PartPool();
 /** The provider's per-part checksums, learned from the latest create answer. */
 let providerChecksums: string[] | null = null;
 const api = new HttpUploadApi({
@@ -153,11 +154,34 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 		row.record?.checksumAlgorithm ?? row.options.checksumAlgorithm;
 	const runner = new TransferRunner(
 		{ transferId: row.transferId, roomId: row.roomId, file: source },
-		{ api, sender, store, clock: systemClock, network, random: mathRandom, hasher, cipher },
-		algorithm ? { checksumAlgorithm: algorithm } : {}
+		{
+			api,
+			sender,
+			store,
+			clock: systemClock,
+			network,
+			random: mathRandom,
+			hasher,
+			cipher,
+			transform: new PoolPartTransform(pool, cipher)
+		},
+		{
+			...(algorithm && { checksumAlgorithm: algorithm }),
+			// Prepared parts here are checksums and lazy slices (plain) or sealed Blobs in the
+			// browser's blob store (encrypted), not JS heap: keep enough ready that a signing
+			// round trip queued behind the PUTs never leaves a slot idle.
+			prepareAhead: 6
+		}
 	);
 	entry.runner = runner;
+	// A new file (not a resume): keep it once the upload record exists, since the copy holds
+	// the transfers store and would delay saving that record.
+	let unkept = file && !row.source.file ? file : null;
 	runner.on('upload:state-changed', ({ state }) => {
+		if (unkept && state.status === 'uploading') {
+			keepFile(row.transferId, unkept);
+			unkept = null;
+		}
 		const fileId = 'session' in state && state.session ? state.session.fileId : null;
 		const recovered = state.status === 'uploading' || state.status === 'done';
 		update(entry, { state, ...(fileId && { fileId }), ...(recovered && { lastError: null }) });
@@ -208,6 +232,18 @@ async function drive(row: TransferRow, file: File | null): Promise<TransferSumma
 	return entry.summary;
 }
 
+/**
+ * Keeps the File with the transfer for resume after a restart, without delaying the upload.
+ * Until it is stored a reload asks the user to pick the file again. When the browser will not
+ * keep a copy (too big for the origin's quota, e.g. in a private window) the same happens.
+ */
+function keepFile(transferId: string, file: File): void {
+	store.replaceSource(transferId, { file }).catch((error: unknown) => {
+		if ((error as { name?: string }).name === 'QuotaExceededError') return;
+		console.error('could not keep the file for resume', error);
+	});
+}
+
 function entryOf(transferId: string): Entry {
 	const entry = entries.get(transferId);
 	if (!entry) throw toTransferErrorData(new Error(`no transfer ${transferId} in this tab`));
@@ -241,21 +277,13 @@ const engine: UploadEngine = {
 				lastModified: file.lastModified,
 				type: file.type,
 				options: { encrypt: options.encrypt, ...(algorithm && { checksumAlgorithm: algorithm }) },
-				// Chromium copies the File into a persistent profile here: what resume reads back.
-				source: { file },
+				// The File is stored in the background (keepFile): Chromium copies it into a
+				// persistent profile, ~500 MB/s, which must not hold up the first part.
+				source: {},
 				record: null,
 				pausedByUser: false
 			};
-			try {
-				await store.addTransfer(row);
-			} catch (error) {
-				// The browser would not keep a copy of this File (too big for the origin's quota,
-				// e.g. in a private window): upload it from memory now; after a reload the
-				// transfer waits for the user to pick the file again.
-				if ((error as { name?: string }).name !== 'QuotaExceededError') throw error;
-				row.source = {};
-				await store.addTransfer(row);
-			}
+			await store.addTransfer(row);
 			summaries.push(await drive(row, file));
 		}
 		return summaries;

@@ -53,6 +53,14 @@ export class RecordCipher implements Cipher {
 		return new RecordCipher(await importFileKey(rawKey), parseHeader(header));
 	}
 
+	/**
+	 * For the worker pool (src/lib/workers/part-pool.ts): a CryptoKey can be posted to another
+	 * worker without ever being exported, so the raw key stays where it was imported.
+	 */
+	get key(): CryptoKey {
+		return this.#key;
+	}
+
 	plaintextPartSize(encryptedPartSize: number): number {
 		const stride = this.header.recordSize + TAG_SIZE;
 		return Math.floor(encryptedPartSize / stride) * this.header.recordSize;

@@ -208,7 +208,10 @@ export class HttpUploadApi implements UploadApi {
 				headers: body === undefined ? {} : { 'content-type': 'application/json' },
 				...(body !== undefined && { body: JSON.stringify(body) }),
 				credentials: 'same-origin',
-				signal: combined
+				signal: combined,
+				// Part PUTs fill the browser's 6 connections to this host; signing and part-done
+				// calls must not queue behind them (Chromium honours fetch priority in that queue).
+				...({ priority: 'high' } as RequestInit)
 			});
 		} catch (error) {
 			if (signal?.aborted) throw error;

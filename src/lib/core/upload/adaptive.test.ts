@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+	DEFAULT_CONCURRENCY_POLICY,
 	createConcurrencyState,
 	recordPartFailure,
 	recordPartSuccess,
@@ -25,14 +26,15 @@ function round(
 	state: ConcurrencyState,
 	at: { t: number },
 	throughput: (c: number) => number,
-	latency: (c: number) => number = () => 1000
+	latency: (c: number) => number = () => 1000,
+	using: ConcurrencyPolicy = policy
 ): ConcurrencyState {
 	const c = state.current;
 	const bytes = 1000;
 	const duration = (c * bytes) / throughput(c);
 	at.t += duration;
 	for (let i = 0; i < c; i++) {
-		state = recordPartSuccess(state, { bytes, latencyMs: latency(c), at: at.t }, policy);
+		state = recordPartSuccess(state, { bytes, latencyMs: latency(c), at: at.t }, using);
 	}
 	return state;
 }
@@ -55,6 +57,19 @@ describe('adaptive concurrency', () => {
 		}
 		expect(seen.slice(0, 4)).toEqual([5, 6, 7, 8]);
 		expect(Math.max(...seen)).toBe(8);
+	});
+
+	it('with the default policy, starts at 6 parallel parts and reaches 10 on a link that scales', () => {
+		const at = { t: 0 };
+		let s = createConcurrencyState(DEFAULT_CONCURRENCY_POLICY, 0);
+		expect(s.current).toBe(6);
+		const seen: number[] = [];
+		for (let i = 0; i < 8; i++) {
+			s = round(s, at, (c) => c * 10, undefined, DEFAULT_CONCURRENCY_POLICY);
+			seen.push(s.current);
+		}
+		expect(seen.slice(0, 4)).toEqual([7, 8, 9, 10]);
+		expect(Math.max(...seen)).toBe(10);
 	});
 
 	it('steps back when an increase buys no throughput, then holds', () => {

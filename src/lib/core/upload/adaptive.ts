@@ -21,10 +21,13 @@ export interface ConcurrencyPolicy {
 	readonly decreaseCooldownMs: number;
 }
 
+// Start where a browser's raw parallel PUTs already saturate a fast link (6, Chromium's
+// connections per host on HTTP/1.1) and let the rounds probe up to 10 (HTTP/2, or storage on
+// several hosts); a slow or lossy link halves it on the first failures.
 export const DEFAULT_CONCURRENCY_POLICY: ConcurrencyPolicy = {
-	initial: 4,
+	initial: 6,
 	min: 1,
-	max: 6,
+	max: 10,
 	gainThreshold: 0.05,
 	latencyGrowth: 1.5,
 	probeAfterRounds: 4,

@@ -6,7 +6,8 @@ import type {
 	FileSource,
 	Hasher,
 	PartBody,
-	PartSender
+	PartSender,
+	PartTransform
 } from '../../ports';
 import { plainPartRange, type PartLayout } from './plan';
 import type { PartSigner } from './signer';
@@ -21,6 +22,7 @@ export interface PartIO {
 	readonly algorithm: ChecksumAlgorithm | undefined;
 	readonly hasher: Hasher | undefined;
 	readonly cipher: Cipher | undefined;
+	readonly transform: PartTransform | undefined;
 	readonly stallTimeoutMs: number;
 	onProgress(partNumber: number, loaded: number): void;
 	/** +1 when a part's bytes enter memory, -1 when they are released (backpressure accounting). */
@@ -33,52 +35,99 @@ export interface SentPart {
 	readonly latencyMs: number;
 }
 
+/** A part ready to PUT: its body and checksum. `release` must be called once it is no longer needed. */
+export interface PreparedPart {
+	readonly body: PartBody;
+	readonly checksum: string | undefined;
+	release(): void;
+}
+
+/** True when preparing a part puts its bytes into this thread's memory. */
+export function buffersParts(io: Pick<PartIO, 'cipher' | 'algorithm' | 'transform'>): boolean {
+	return io.transform === undefined && (io.cipher !== undefined || io.algorithm !== undefined);
+}
+
 /**
- * One attempt at one part: read -> encrypt -> hash -> sign (pinning the checksum) -> PUT.
- * Bytes are read only when something must look at them; otherwise the body is a lazy slice.
- * They are held only for the attempt, so parts in memory never exceed parts in flight.
+ * read -> encrypt -> hash, or the PartTransform port when there is one (it streams the slice
+ * elsewhere and hands back a streamable body). Bytes are read only when something must look at
+ * them; otherwise the body is a lazy slice. Runs ahead of the PUTs (see part-loop.ts), so the
+ * next parts are ready when a PUT slot frees up.
  */
-export async function sendPart(
+export async function preparePart(
 	io: PartIO,
 	part: PartRecord,
 	signal: AbortSignal
-): Promise<SentPart> {
+): Promise<PreparedPart> {
 	signal.throwIfAborted();
 	const n = part.partNumber;
 	const { start, end } = plainPartRange(io.layout, n);
 	const isLast = n === io.layout.partCount;
-	const buffered = io.cipher !== undefined || io.algorithm !== undefined;
-	if (buffered) io.onBuffer(1);
-	try {
-		let body: PartBody;
-		let checksum: string | undefined;
-		if (buffered) {
-			let bytes = await io.file.read(start, end);
-			signal.throwIfAborted();
-			if (io.cipher) bytes = await io.cipher.encryptPart(n - 1, bytes, isLast);
-			if (bytes.length !== part.size) {
-				throw new TransferError('file_changed', `part ${n} is ${bytes.length} bytes`, {
-					partNumber: n
-				});
-			}
-			if (io.algorithm && io.hasher) checksum = await io.hasher.hash(bytes, io.algorithm);
-			body = bytes;
-		} else {
-			body = io.file.slice(start, end);
+	const checkSize = (size: number): void => {
+		if (size !== part.size) {
+			throw new TransferError('file_changed', `part ${n} is ${size} bytes`, { partNumber: n });
 		}
+	};
+	if (io.transform) {
+		const plain = io.file.slice(start, end);
+		const job = { partIndex: n - 1, plain, isLast, algorithm: io.algorithm };
+		const out = await io.transform.transform(job, signal);
+		checkSize(out.size);
+		return { body: out.body, checksum: out.checksum, release: () => {} };
+	}
+	if (!buffersParts(io))
+		return { body: io.file.slice(start, end), checksum: undefined, release: () => {} };
+	io.onBuffer(1);
+	let released = false;
+	const release = (): void => {
+		if (!released) io.onBuffer(-1);
+		released = true;
+	};
+	try {
+		let bytes = await io.file.read(start, end);
 		signal.throwIfAborted();
+		if (io.cipher) bytes = await io.cipher.encryptPart(n - 1, bytes, isLast);
+		checkSize(bytes.length);
+		let checksum: string | undefined;
+		if (io.algorithm && io.hasher) checksum = await io.hasher.hash(bytes, io.algorithm);
+		return { body: bytes, checksum, release };
+	} catch (error) {
+		release();
+		throw error;
+	}
+}
+
+/** sign (pinning the checksum) -> PUT of a prepared part. Releases it when done. */
+export async function putPart(
+	io: PartIO,
+	part: PartRecord,
+	prepared: PreparedPart,
+	signal: AbortSignal
+): Promise<SentPart> {
+	try {
+		signal.throwIfAborted();
+		const n = part.partNumber;
+		const { checksum } = prepared;
 		const url = await io.signer.get(n, checksum);
 		part.state = 'signed';
 		part.url = url.signed.url;
 		part.urlExpiresAt = url.expiresAtMs;
 		const startedAt = io.clock.now();
 		part.state = 'uploading';
-		const { etag } = await sendWatched(io, n, url.signed, body, signal);
+		const { etag } = await sendWatched(io, n, url.signed, prepared.body, signal);
 		if (etag === '') throw new TransferError('server_rejected', 'storage returned no ETag');
 		return { etag, checksum, latencyMs: io.clock.now() - startedAt };
 	} finally {
-		if (buffered) io.onBuffer(-1);
+		prepared.release();
 	}
+}
+
+/** One attempt at one part: prepare, then sign and PUT. */
+export async function sendPart(
+	io: PartIO,
+	part: PartRecord,
+	signal: AbortSignal
+): Promise<SentPart> {
+	return putPart(io, part, await preparePart(io, part, signal), signal);
 }
 
 /** PUT with a stall watchdog: no progress for `stallTimeoutMs` aborts the attempt. */

@@ -1,7 +1,13 @@
 import { toTransferError, type TransferError } from '../errors';
 import type { FileSource, StoredPart, UploadPorts } from '../../ports';
 import type { TransferHealth } from './health';
-import { sendPart, type PartIO, type SentPart } from './part-attempt';
+import {
+	preparePart,
+	putPart,
+	type PartIO,
+	type PreparedPart,
+	type SentPart
+} from './part-attempt';
 import type { ProgressModel } from './progress';
 import { decideRetry, type RetryPolicy } from './retry';
 import { runScheduler } from './scheduler';
@@ -23,6 +29,8 @@ export interface PartLoopContext {
 	attemptEnded(partNumber: number): void;
 	/** Confirmed by the server; the runner persists it and updates progress and events. */
 	partConfirmed(part: PartRecord, stored: StoredPart): Promise<void>;
+	/** The part prepared ahead for this part number, if any (taken once). */
+	takePrepared?(partNumber: number): Promise<PreparedPart> | undefined;
 }
 
 /**
@@ -33,7 +41,9 @@ export interface PartLoopContext {
 export async function uploadPartWithRetry(
 	ctx: PartLoopContext,
 	part: PartRecord,
-	signal: AbortSignal
+	signal: AbortSignal,
+	/** Called once the bytes are stored: bookkeeping (partDone, store) needs no PUT slot. */
+	putFinished: () => void = () => {}
 ): Promise<void> {
 	const { api, clock, random } = ctx.ports;
 	const n = part.partNumber;
@@ -41,7 +51,12 @@ export async function uploadPartWithRetry(
 	for (let attempt = 1; ; attempt++) {
 		const probe = await ctx.health.admit(signal);
 		try {
-			sent ??= await sendPart(ctx.io, part, signal);
+			if (sent === null) {
+				const ahead = attempt === 1 ? ctx.takePrepared?.(n) : undefined;
+				const prepared = await (ahead ?? preparePart(ctx.io, part, signal));
+				sent = await putPart(ctx.io, part, prepared, signal);
+				putFinished();
+			}
 			const { etag, checksum } = sent;
 			const stored: StoredPart = { partNumber: n, size: part.size, etag };
 			if (checksum !== undefined) stored.checksum = checksum;
@@ -126,12 +141,32 @@ export async function uploadMissingParts(deps: PartPhaseDeps, signal: AbortSigna
 		algorithm: prepared.checksumAlgorithm,
 		hasher: ports.hasher,
 		cipher: ports.cipher,
+		transform: ports.transform,
 		stallTimeoutMs: options.stallTimeoutMs,
 		onProgress: (n, loaded) => {
 			progress.setInFlight(n, loaded, clock.now());
 			deps.progressChanged();
 		},
 		onBuffer: (delta) => deps.onBuffer(delta)
+	};
+	// Prepare (read, encrypt, hash) and sign the next parts while earlier ones are uploading, so
+	// a freed PUT slot never waits for hashing or a signing round trip. Bounded by prepareAhead:
+	// parts in memory never exceed concurrency + prepareAhead.
+	const ahead = new Map<number, Promise<PreparedPart>>();
+	const prefetch = (n: number): void => {
+		if (ahead.has(n)) return;
+		const part = prepared.parts[n - 1]!;
+		const ready = preparePart(io, part, scope.signal).then((p) => {
+			// Sign now too: the signer shares this request with the PUT's own get().
+			io.signer.get(n, p.checksum).catch(() => {});
+			return p;
+		});
+		ready.catch(() => {});
+		ahead.set(n, ready);
+	};
+	const topUp = (): void => {
+		if (scope.signal.aborted) return;
+		for (const n of pending.slice(0, Math.max(0, options.prepareAhead))) prefetch(n);
 	};
 	const ctx: PartLoopContext = {
 		uploadId,
@@ -146,6 +181,12 @@ export async function uploadMissingParts(deps: PartPhaseDeps, signal: AbortSigna
 			progress.confirmPart(part.partNumber, part.size, clock.now());
 			deps.progressChanged();
 			await deps.partConfirmed(stored);
+		},
+		takePrepared: (n) => {
+			const ready = ahead.get(n);
+			ahead.delete(n);
+			topUp();
+			return ready;
 		}
 	};
 	try {
@@ -153,10 +194,17 @@ export async function uploadMissingParts(deps: PartPhaseDeps, signal: AbortSigna
 			queue: pending,
 			limit: () => deps.health.concurrency,
 			scope,
-			task: (n) => uploadPartWithRetry(ctx, prepared.parts[n - 1]!, scope.signal)
+			task: (n, release) => uploadPartWithRetry(ctx, prepared.parts[n - 1]!, scope.signal, release)
 		});
 	} finally {
 		signal.removeEventListener('abort', forward);
+		// Parts prepared for a run that stopped: give their bytes back.
+		for (const ready of ahead.values())
+			ready.then(
+				(p) => p.release(),
+				() => {}
+			);
+		ahead.clear();
 	}
 	signal.throwIfAborted();
 }

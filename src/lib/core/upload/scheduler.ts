@@ -5,17 +5,23 @@ export interface SchedulerInit {
 	readonly limit: () => number;
 	/** Aborted on the first task failure so its siblings stop too. */
 	readonly scope: AbortController;
-	readonly task: (partNumber: number) => Promise<void>;
+	/**
+	 * `release` frees the task's slot before it settles (e.g. the PUT is done and only
+	 * bookkeeping is left); a task that never calls it holds its slot until it settles.
+	 */
+	readonly task: (partNumber: number, release: () => void) => Promise<void>;
 }
 
 /**
- * Runs tasks with at most `limit()` in flight. A task only starts when a slot is free, which is
- * the backpressure that keeps at most `limit()` parts in memory. Rejects with the first task
+ * Runs tasks with at most `limit()` holding a slot. A task only starts when a slot is free, which
+ * is the backpressure that keeps at most `limit()` parts in memory. Rejects with the first task
  * error after every started task has settled (no orphaned PUTs keep running).
  */
 export async function runScheduler(init: SchedulerInit): Promise<void> {
 	const { queue, limit, scope, task } = init;
 	const active = new Set<Promise<void>>();
+	/** Tasks still holding a slot (started and not released). */
+	let holding = 0;
 	const failure: { failed: boolean; error: unknown } = { failed: false, error: undefined };
 	let wake: () => void = () => {};
 	for (;;) {
@@ -23,10 +29,18 @@ export async function runScheduler(init: SchedulerInit): Promise<void> {
 			!failure.failed &&
 			!scope.signal.aborted &&
 			queue.length > 0 &&
-			active.size < Math.max(1, limit())
+			holding < Math.max(1, limit())
 		) {
 			const partNumber = queue.shift()!;
-			const running: Promise<void> = task(partNumber)
+			let held = true;
+			const release = (): void => {
+				if (!held) return;
+				held = false;
+				holding--;
+				wake();
+			};
+			holding++;
+			const running: Promise<void> = task(partNumber, release)
 				.catch((error: unknown) => {
 					if (failure.failed) return;
 					failure.failed = true;
@@ -35,6 +49,7 @@ export async function runScheduler(init: SchedulerInit): Promise<void> {
 				})
 				.finally(() => {
 					active.delete(running);
+					release();
 					wake();
 				});
 			active.add(running);

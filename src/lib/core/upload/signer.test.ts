@@ -30,6 +30,36 @@ function setup(upcoming: number[] = [], batchSize = 5) {
 }
 
 describe('PartSigner', () => {
+	it('caps the expiry margin at a quarter of the URL lifetime, so short-lived URLs are used', async () => {
+		const { server, signer, clock } = setup();
+		server.urlTtlMs = 60_000;
+		const signerWithBigMargin = new PartSigner({
+			api: server,
+			uploadId: 'u',
+			clock,
+			options: { batchSize: 5, expiryMarginMs: 120_000 },
+			cache: new Map(),
+			upcoming: () => [],
+			signal: new AbortController().signal
+		});
+		await signerWithBigMargin.get(1, undefined);
+		await signerWithBigMargin.get(1, undefined);
+		expect(server.calls.sign).toHaveLength(1);
+		// Re-signed once within the last quarter (15 s) of its 60 s life.
+		await clock.advance(46_000);
+		expect(signerWithBigMargin.isExpired(1)).toBe(true);
+		expect(signer.isExpired(1)).toBe(false);
+	});
+
+	it('shares one request between a part signed ahead and the PUT asking for the same URL', async () => {
+		const { server, signer } = setup();
+		const ahead = signer.get(7, 'c2FtZQ==');
+		await Promise.resolve();
+		const put = signer.get(7, 'c2FtZQ==');
+		expect((await put).signed.url).toBe((await ahead).signed.url);
+		expect(server.calls.sign).toHaveLength(1);
+	});
+
 	it('signs requests made in the same tick in one call, plus upcoming parts', async () => {
 		const { server, signer } = setup([3, 4, 5, 6, 7, 8]);
 		const [a, b] = await Promise.all([signer.get(1, undefined), signer.get(2, undefined)]);

@@ -9,6 +9,11 @@ export interface CachedUrl {
 	readonly expiresAtMs: number;
 	/** The checksum the URL pins (undefined when none); a different one needs a new URL. */
 	readonly checksum: string | undefined;
+	/**
+	 * Re-sign this long before expiry: the configured margin, capped at a quarter of the URL's
+	 * lifetime (a 60 s margin on a 60 s URL would re-sign every URL before its first use).
+	 */
+	readonly marginMs?: number;
 }
 
 export interface SignerOptions {
@@ -36,6 +41,8 @@ export class PartSigner {
 	readonly #upcoming: () => Iterable<number>;
 	readonly #signal: AbortSignal;
 	#queue = new Map<number, { checksum: string | undefined; waiters: Waiter[] }>();
+	/** Requests under way, so a part signed ahead and its PUT share one URL. */
+	#inflight = new Map<number, { checksum: string | undefined; promise: Promise<CachedUrl> }>();
 	#flushScheduled = false;
 
 	constructor(init: {
@@ -64,7 +71,7 @@ export class PartSigner {
 		return (
 			cached !== undefined &&
 			cached.checksum === checksum &&
-			cached.expiresAtMs - this.#options.expiryMarginMs > this.#clock.now()
+			cached.expiresAtMs - (cached.marginMs ?? this.#options.expiryMarginMs) > this.#clock.now()
 		);
 	}
 
@@ -76,11 +83,24 @@ export class PartSigner {
 
 	invalidate(partNumber: number): void {
 		this.#cache.delete(partNumber);
+		this.#inflight.delete(partNumber);
 	}
 
 	get(partNumber: number, checksum: string | undefined): Promise<CachedUrl> {
 		const cached = this.#cache.get(partNumber);
 		if (this.#usable(cached, checksum)) return Promise.resolve(cached);
+		const inflight = this.#inflight.get(partNumber);
+		if (inflight && inflight.checksum === checksum) return inflight.promise;
+		const promise = this.#request(partNumber, checksum);
+		this.#inflight.set(partNumber, { checksum, promise });
+		const settle = (): void => {
+			if (this.#inflight.get(partNumber)?.promise === promise) this.#inflight.delete(partNumber);
+		};
+		promise.then(settle, settle);
+		return promise;
+	}
+
+	#request(partNumber: number, checksum: string | undefined): Promise<CachedUrl> {
 		return new Promise<CachedUrl>((resolve, reject) => {
 			const entry = this.#queue.get(partNumber) ?? { checksum, waiters: [] };
 			entry.checksum = checksum;
@@ -126,11 +146,15 @@ export class PartSigner {
 		try {
 			const { parts } = await this.#api.signParts(this.#uploadId, input, this.#signal);
 			const fresh = new Map<number, CachedUrl>();
+			const now = this.#clock.now();
 			for (const signed of parts) {
+				const expiresAtMs = Date.parse(signed.expiresAt);
+				const lifetimeMs = Math.max(0, expiresAtMs - now);
 				const cached: CachedUrl = {
 					signed,
-					expiresAtMs: Date.parse(signed.expiresAt),
-					checksum: checksums[signed.partNumber]
+					expiresAtMs,
+					checksum: checksums[signed.partNumber],
+					marginMs: Math.min(this.#options.expiryMarginMs, lifetimeMs / 4)
 				};
 				fresh.set(signed.partNumber, cached);
 				this.#cache.set(signed.partNumber, cached);

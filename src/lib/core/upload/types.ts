@@ -103,8 +103,13 @@ export interface UploadOptions {
 	concurrency: ConcurrencyPolicy;
 	/** A part with no upload progress for this long is aborted and retried as 'stalled'. */
 	stallTimeoutMs: number;
-	/** Re-sign a URL that expires within this margin instead of using it. */
+	/** Re-sign a URL that expires within this margin (at most a quarter of its lifetime). */
 	urlExpiryMarginMs: number;
+	/**
+	 * Parts prepared (read, encrypted, hashed) and signed ahead of the PUTs, so a freed slot
+	 * starts its PUT at once. Parts in memory stay at most concurrency + prepareAhead.
+	 */
+	prepareAhead: number;
 	/** Parts signed per request when URLs do not depend on checksums (<= 100). */
 	signBatchSize: number;
 	/** Progress events per second at most. */

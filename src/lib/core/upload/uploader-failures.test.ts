@@ -164,7 +164,7 @@ describe('TransferRunner: failures and retries', () => {
 	it('halves concurrency when a part fails, and counts a burst of failures once', async () => {
 		const h = createHarness(80);
 		for (let n = 1; n <= 4; n++) h.sender.script(n, { fail: httpError(500) });
-		const runner = h.runner();
+		const runner = h.runner({ concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 4 } });
 		expect(runner.stats.concurrency).toBe(4);
 		void runner.start();
 		await h.clock.advance(0);

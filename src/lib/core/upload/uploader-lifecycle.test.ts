@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TransferError } from '../errors';
+import { DEFAULT_CONCURRENCY_POLICY } from './adaptive';
 import { createHarness, record } from './testing/harness';
 import { FakeFile, flush } from './testing/fakes';
 import { TransferRunner } from './uploader';
@@ -137,7 +138,7 @@ describe('TransferRunner: lifecycle', () => {
 		h.network.set(true);
 		await h.clock.run(runner.resume());
 		expect(runner.state.status).toBe('done');
-		expect(runner.stats.concurrency).toBe(4);
+		expect(runner.stats.concurrency).toBe(DEFAULT_CONCURRENCY_POLICY.initial);
 	});
 
 	it('a network error while the OS says offline is not a failure', async () => {

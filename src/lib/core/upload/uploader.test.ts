@@ -80,19 +80,44 @@ describe('TransferRunner: happy path', () => {
 		expect(decodeBase64(h.server.calls.complete[0]!.checksum!.value)).toHaveLength(32);
 	});
 
-	it('never holds more parts in memory than the concurrency limit', async () => {
+	it('never holds more parts in memory than the concurrency limit plus the parts prepared ahead', async () => {
 		const h = createHarness(200);
 		for (let n = 1; n <= 20; n++) h.sender.script(n, { delayMs: 100 + n * 7 });
 		const max = 3;
+		const prepareAhead = 2;
 		const runner = h.runner({
 			checksumAlgorithm: 'SHA256',
+			prepareAhead,
 			concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 3, max }
 		});
 		await h.clock.run(runner.start());
 		expect(runner.state.status).toBe('done');
-		expect(runner.stats.maxPartsInMemory).toBeGreaterThan(0);
-		expect(runner.stats.maxPartsInMemory).toBeLessThanOrEqual(max);
+		expect(runner.stats.maxPartsInMemory).toBeGreaterThan(max);
+		expect(runner.stats.maxPartsInMemory).toBeLessThanOrEqual(max + prepareAhead);
 		expect(h.sender.maxInFlight).toBeLessThanOrEqual(max);
+		expect(runner.stats.partsInMemory).toBe(0);
+	});
+});
+
+describe('TransferRunner: pipeline', () => {
+	it('hashes and signs the next parts while a part is still uploading', async () => {
+		const h = createHarness(50);
+		h.sender.script(1, { delayMs: 1_000 });
+		const runner = h.runner({
+			checksumAlgorithm: 'SHA256',
+			prepareAhead: 2,
+			concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 1, min: 1, max: 1 }
+		});
+		const done = runner.start();
+		await h.clock.advance(500);
+		// Part 1 is mid-PUT; parts 2 and 3 already have checksummed URLs waiting.
+		expect(h.sender.calls.map((c) => c.partNumber)).toEqual([1]);
+		const signed = h.server.calls.sign.flatMap((c) => c.partNumbers);
+		expect(signed).toEqual(expect.arrayContaining([1, 2, 3]));
+		expect(signed).not.toContain(4);
+		for (const call of h.server.calls.sign) expect(call.checksums).toBeDefined();
+		await h.clock.run(done);
+		expect(runner.state.status).toBe('done');
 		expect(runner.stats.partsInMemory).toBe(0);
 	});
 });

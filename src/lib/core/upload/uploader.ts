@@ -24,6 +24,7 @@ export const DEFAULT_UPLOAD_OPTIONS: UploadOptions = {
 	concurrency: DEFAULT_CONCURRENCY_POLICY,
 	stallTimeoutMs: 60_000,
 	urlExpiryMarginMs: 60_000,
+	prepareAhead: 2,
 	signBatchSize: 20,
 	progressPerSecond: 4
 };

@@ -1,0 +1,25 @@
+import type { EncryptionHeader } from '$lib/core/crypto';
+import type { ChecksumAlgorithm } from '$lib/ports';
+
+/** One part for a pool worker: a lazy slice of the plaintext, and how to turn it into the stored part. */
+export interface PartJob {
+	/** The plaintext slice; posting a Blob passes a reference, not its bytes. */
+	plain: Blob;
+	partIndex: number;
+	isLast: boolean;
+	algorithm: ChecksumAlgorithm | undefined;
+	/** Set for encrypted transfers. A CryptoKey is structured-cloneable even when not extractable. */
+	encryption?: { key: CryptoKey; header: EncryptionHeader };
+}
+
+export interface PartResult {
+	/** Undefined for a plain part: the caller sends its own slice, which the browser streams from disk. */
+	body: Blob | undefined;
+	size: number;
+	checksum: string | undefined;
+}
+
+/** The Comlink surface of part-worker.ts. */
+export interface PartWorkerApi {
+	prepare(job: PartJob): Promise<PartResult>;
+}

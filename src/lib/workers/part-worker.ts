@@ -1,0 +1,84 @@
+/**
+ * A pool worker (see part-pool.ts): prepares one part at a time. Plain parts are hashed from the
+ * Blob's stream, so no whole part is ever in memory; encrypted parts are read, sealed into
+ * records, hashed, and handed back as a Blob, so the upload worker never holds their bytes.
+ */
+import * as Comlink from 'comlink';
+import { encodeBase64 } from '@oslojs/encoding';
+import { createCRC32, createSHA256, type IHasher } from 'hash-wasm';
+import { encryptRecords } from '$lib/core/crypto';
+import type { ChecksumAlgorithm } from '$lib/ports';
+import type { PartJob, PartResult, PartWorkerApi } from './part-protocol';
+
+const CASTAGNOLI = 0x82f63b78;
+// One job at a time per worker (the pool's rule), so one instance per algorithm is never shared.
+const hashers = new Map<ChecksumAlgorithm, Promise<IHasher>>();
+
+function hasherFor(algorithm: ChecksumAlgorithm): Promise<IHasher> {
+	let hasher = hashers.get(algorithm);
+	if (!hasher) {
+		hasher = algorithm === 'SHA256' ? createSHA256() : createCRC32(CASTAGNOLI);
+		hashers.set(algorithm, hasher);
+	}
+	return hasher;
+}
+
+/** Hashes a Blob chunk by chunk; returns its size too, to catch a file that changed. */
+async function hashStream(
+	blob: Blob,
+	algorithm: ChecksumAlgorithm | undefined
+): Promise<{ size: number; checksum: string | undefined }> {
+	const hasher = algorithm ? await hasherFor(algorithm) : null;
+	hasher?.init();
+	let size = 0;
+	const reader = blob.stream().getReader();
+	for (;;) {
+		const { done, value } = await reader.read().catch(unreadable);
+		if (done) break;
+		size += value.length;
+		hasher?.update(value);
+	}
+	// CRC32C: big-endian 4 bytes, the form S3's x-amz-checksum-crc32c carries.
+	return { size, checksum: hasher ? encodeBase64(hasher.digest('binary')) : undefined };
+}
+
+async function encrypt(job: PartJob & Required<Pick<PartJob, 'encryption'>>): Promise<PartResult> {
+	const { key, header } = job.encryption;
+	const plain = new Uint8Array(await job.plain.arrayBuffer().catch(unreadable));
+	// Every part but the last is full, so its start follows from its own length; the last part
+	// ends at the end of the file (the same rule as RecordCipher.encryptPart).
+	const start = job.isLast ? header.plaintextSize - plain.length : job.partIndex * plain.length;
+	const sealed = await encryptRecords(key, header, start / header.recordSize, plain, job.isLast);
+	let checksum: string | undefined;
+	if (job.algorithm) {
+		const hasher = await hasherFor(job.algorithm);
+		hasher.init();
+		hasher.update(sealed);
+		checksum = encodeBase64(hasher.digest('binary'));
+	}
+	// A Blob goes back by reference and XHR streams it, so the bytes leave the JS heap here.
+	return { body: new Blob([sealed]), size: sealed.length, checksum };
+}
+
+/**
+ * Any failure to read the slice means the browser lost the file (Chromium errors a changed
+ * file's stream with varying names). Errors lose their prototype across Comlink; the name the
+ * adapter branches on survives.
+ */
+function unreadable(error: unknown): never {
+	const name = (error as { name?: unknown } | null)?.name;
+	const message = name === 'NotFoundError' ? 'the file is no longer there' : String(error);
+	const failure = new Error(message);
+	failure.name = name === 'NotFoundError' ? name : 'NotReadableError';
+	throw failure;
+}
+
+const api: PartWorkerApi = {
+	async prepare(job) {
+		if (job.encryption) return await encrypt({ ...job, encryption: job.encryption });
+		const { size, checksum } = await hashStream(job.plain, job.algorithm);
+		return { body: undefined, size, checksum };
+	}
+};
+
+Comlink.expose(api);
