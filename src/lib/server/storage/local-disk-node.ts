@@ -57,9 +57,23 @@ async function answer(
 				body: () => req
 			})
 		: problem(404, 'unknown_provider', 'No such local storage provider.');
-	// A refused PUT must not leave its body unread on a keep-alive connection.
-	if (method === 'PUT' && !req.readableEnded) res.setHeader('connection', 'close');
+	if (method === 'PUT' && !req.readableEnded) discardBody(req, res);
 	await send(res, result);
+}
+
+/** Most clients read an answer only once they have sent their body, so a refused PUT still
+ * gets its body read (and dropped) and the client sees the 4xx, not a reset. Past a limit the
+ * connection is closed instead: nobody should make the server read gigabytes it refused. */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+function discardBody(req: IncomingMessage, res: ServerResponse): void {
+	res.setHeader('connection', 'close');
+	let dropped = 0;
+	req.on('data', (chunk: Buffer) => {
+		dropped += chunk.length;
+		if (dropped > DISCARD_LIMIT) req.destroy();
+	});
+	req.on('error', () => {});
 }
 
 async function send(res: ServerResponse, answer: LocalAnswer): Promise<void> {
