@@ -33,12 +33,12 @@ export interface PartMeta {
 export const partFileName = (partNumber: number) => `part-${String(partNumber).padStart(5, '0')}`;
 
 /** Writes a small file so readers see either the old or the new content, never half. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string, durable = true): Promise<void> {
 	const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
 	const handle = await open(tmp, 'w', 0o600);
 	try {
 		await handle.writeFile(data);
-		await handle.sync();
+		if (durable) await handle.sync();
 	} finally {
 		await handle.close();
 	}
@@ -146,7 +146,9 @@ export async function writePart(
 			etag,
 			writtenAt: new Date().toISOString()
 		};
-		await writeFileAtomic(`${partPath}.json`, JSON.stringify(meta));
+		// No fsync for the meta: the part's bytes are already durable, and a meta lost in a
+		// crash only makes the part look absent, so the client sends it again. Never the reverse.
+		await writeFileAtomic(`${partPath}.json`, JSON.stringify(meta), false);
 	} catch (error) {
 		await unlink(tmp).catch(() => {});
 		if ((error as NodeJS.ErrnoException).code === 'ENOENT') return noSuchUpload();
