@@ -57,7 +57,7 @@ async function answer(
 				body: () => req
 			})
 		: problem(404, 'unknown_provider', 'No such local storage provider.');
-	if (method === 'PUT' && !req.readableEnded) discardBody(req, res);
+	if (method === 'PUT' && !req.readableEnded) await discardBody(req);
 	await send(res, result);
 }
 
@@ -66,14 +66,19 @@ async function answer(
  * connection is closed instead: nobody should make the server read gigabytes it refused. */
 const DISCARD_LIMIT = 64 * 1024 * 1024;
 
-function discardBody(req: IncomingMessage, res: ServerResponse): void {
-	res.setHeader('connection', 'close');
-	let dropped = 0;
-	req.on('data', (chunk: Buffer) => {
-		dropped += chunk.length;
-		if (dropped > DISCARD_LIMIT) req.destroy();
+function discardBody(req: IncomingMessage): Promise<void> {
+	// Answer only once the body is in: a client or proxy still writing when the
+	// answer (and the socket's end) arrives sees a reset instead of the 4xx.
+	return new Promise((resolve) => {
+		let dropped = 0;
+		req.on('data', (chunk: Buffer) => {
+			dropped += chunk.length;
+			if (dropped > DISCARD_LIMIT) req.destroy();
+		});
+		req.on('end', resolve);
+		req.on('close', resolve);
+		req.on('error', () => resolve());
 	});
-	req.on('error', () => {});
 }
 
 async function send(res: ServerResponse, answer: LocalAnswer): Promise<void> {
