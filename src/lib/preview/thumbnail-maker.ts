@@ -3,7 +3,7 @@
 
 import { THUMBNAIL_EDGE, previewKind } from '$lib/core/preview';
 
-function fit(width: number, height: number): { width: number; height: number } {
+function scaleToFit(width: number, height: number): { width: number; height: number } {
 	const scale = Math.min(1, THUMBNAIL_EDGE / Math.max(width, height));
 	return {
 		width: Math.max(1, Math.round(width * scale)),
@@ -12,7 +12,7 @@ function fit(width: number, height: number): { width: number; height: number } {
 }
 
 async function encode(source: CanvasImageSource, width: number, height: number): Promise<Blob> {
-	const size = fit(width, height);
+	const size = scaleToFit(width, height);
 	const canvas = new OffscreenCanvas(size.width, size.height);
 	const context = canvas.getContext('2d');
 	if (!context) throw new Error('no 2d context');
