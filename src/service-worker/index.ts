@@ -6,6 +6,8 @@
 import { build, files, prerendered, version } from '$service-worker';
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
+import { isSyncTag, isUploadsMessage } from '$lib/workers/background-protocol';
+import { BackgroundUploads, GRANT_MS } from './background-uploads';
 import { handleMessage } from './messages';
 import { isPrecachedPath, respondToNavigation } from './navigation';
 import { handlePreviewMessage, isPreviewMessage, previewIdOf, respondToPreview } from './preview';
@@ -47,7 +49,23 @@ sw.addEventListener('fetch', (event) => {
 	);
 });
 
+// Uploads without a tab (./background-uploads.ts): on Background Sync, when the last page goes
+// away, when the network returns.
+const uploads = new BackgroundUploads({
+	windowCount: async () => (await sw.clients.matchAll({ type: 'window' })).length,
+	registerSync: (tag) => sw.registration.sync.register(tag),
+	log: (message) => console.info(`[ferry uploads] ${message}`)
+});
+
+sw.addEventListener('sync', (event) => {
+	if (isSyncTag(event.tag)) event.waitUntil(uploads.work(GRANT_MS.sync, `sync '${event.tag}'`));
+});
+
 sw.addEventListener('message', (event) => {
+	if (isUploadsMessage(event.data)) {
+		event.waitUntil(uploads.work(GRANT_MS.message, `message '${event.data.reason}'`));
+		return;
+	}
 	const port = event.ports[0];
 	event.waitUntil(
 		(isPreviewMessage(event.data)

@@ -26,11 +26,13 @@ export class TransfersState {
 	/** From another tab: shown as driven elsewhere unless this tab drives it itself. */
 	applyRemote(event: EngineEvent): void {
 		if (event.type === 'transfer:removed') {
-			if (this.#find(event.transferId)?.driver === 'elsewhere') this.#remove(event.transferId);
+			const driver = this.#find(event.transferId)?.driver;
+			if (driver !== undefined && driver !== 'here') this.#remove(event.transferId);
 			return;
 		}
 		if (this.#find(event.transfer.transferId)?.driver === 'here') return;
-		this.#upsert({ ...event.transfer, driver: 'elsewhere' });
+		const driver = event.transfer.driver === 'background' ? 'background' : 'elsewhere';
+		this.#upsert({ ...event.transfer, driver });
 	}
 
 	replaceAll(roomId: string, summaries: readonly TransferSummary[]): void {
@@ -84,6 +86,15 @@ export function percentOf(t: TransferSummary): number {
 export function describeState(t: TransferSummary): { label: string; hint: string } {
 	if (t.driver === 'elsewhere' && t.state.status !== 'done') {
 		return { label: 'Uploading in another tab', hint: 'Close that tab to continue here.' };
+	}
+	if (
+		t.driver === 'background' &&
+		(t.state.status === 'uploading' || t.state.status === 'preparing')
+	) {
+		return {
+			label: 'Uploading in the background',
+			hint: 'Ferry went on while no tab was open; this tab takes over in a moment.'
+		};
 	}
 	const s = t.state;
 	switch (s.status) {

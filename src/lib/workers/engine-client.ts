@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import { transfers } from '$lib/state/transfers.svelte';
+import { startBackgroundHandover } from './background-handover';
 import { TRANSFERS_CHANNEL, type EngineEvent, type UploadEngine } from './upload-protocol';
 
 let engine: Comlink.Remote<UploadEngine> | null = null;
@@ -16,8 +17,15 @@ export function getUploadEngine(): Comlink.Remote<UploadEngine> {
 	});
 	const remote = Comlink.wrap<UploadEngine>(worker);
 	engine = remote;
-	void remote.subscribe(Comlink.proxy((event: EngineEvent) => transfers.applyLocal(event)));
-	// Other tabs' workers: same events, shown read-only.
+	// Hints for the service worker, which goes on uploading once this page is gone.
+	const handover = startBackgroundHandover();
+	void remote.subscribe(
+		Comlink.proxy((event: EngineEvent) => {
+			transfers.applyLocal(event);
+			handover(event);
+		})
+	);
+	// Other tabs' workers and the service worker: same events, shown read-only.
 	const channel = new BroadcastChannel(TRANSFERS_CHANNEL);
 	channel.onmessage = (message: MessageEvent<EngineEvent>) => transfers.applyRemote(message.data);
 	// DevTools emulation and some platforms flip navigator.onLine in the page only.

@@ -15,8 +15,11 @@ export interface TransferSummary {
 	readonly name: string;
 	readonly size: number;
 	readonly encrypted: boolean;
-	/** 'here': this tab's worker drives it; 'elsewhere': another tab holds its lock. */
-	readonly driver: 'here' | 'elsewhere';
+	/**
+	 * 'here': this tab's worker drives it; 'elsewhere': another tab holds its lock;
+	 * 'background': the service worker drives it (no tab did).
+	 */
+	readonly driver: 'here' | 'elsewhere' | 'background';
 	readonly state: TransferState;
 	readonly progress: ProgressSnapshot | null;
 	/** The latest error, also while the core retries it (`willRetry`). */

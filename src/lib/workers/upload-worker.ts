@@ -6,17 +6,17 @@
 import * as Comlink from 'comlink';
 import { toTransferErrorData } from '$lib/core/errors';
 import { TransferRunner, type TransferState } from '$lib/core/upload';
-import type { ChecksumAlgorithm, FileSource } from '$lib/ports';
+import type { ChecksumAlgorithm } from '$lib/ports';
 import { mathRandom, systemClock } from '$lib/adapters/clock';
-import { RecordCipher } from '$lib/adapters/crypto/cipher';
-import { sealUpload } from '$lib/adapters/crypto/upload-sealing';
+import type { RecordCipher } from '$lib/adapters/crypto/cipher';
 import { WasmHasher, chooseChecksumAlgorithm } from '$lib/adapters/crypto/hasher';
-import { BlobFileSource, MissingFileSource, isReadable } from '$lib/adapters/file/file-source';
+import { BlobFileSource } from '$lib/adapters/file/file-source';
 import { createPartSender } from '$lib/adapters/http/part-sender';
 import { HttpUploadApi } from '$lib/adapters/http/upload-api';
 import { IdbTransferStore, type TransferRow } from '$lib/adapters/idb/transfer-store';
 import { createNetworkStatus } from '$lib/adapters/network-status';
 import { PartPool, PoolPartTransform } from './part-pool';
+import { cipherFor, storedSource } from './transfer-inputs';
 import {
 	TRANSFERS_CHANNEL,
 	lockName,
@@ -96,55 +96,12 @@ function summaryOf(row: TransferRow, driver: TransferSummary['driver']): Transfe
 	};
 }
 
-async function sourceFor(row: TransferRow): Promise<FileSource> {
-	const file = row.source.file;
-	const identity = { name: row.name, lastModified: row.lastModified };
-	if (file && (await isReadable(file))) return new BlobFileSource(file, identity);
-	const handle = row.source.handle;
-	if (handle) {
-		try {
-			const picked = await handle.getFile();
-			if (await isReadable(picked)) return new BlobFileSource(picked, identity);
-		} catch {
-			// No permission after a restart: the user picks the file again.
-		}
-	}
-	return new MissingFileSource(row.name, row.size, row.lastModified, row.type);
-}
-
-async function cipherFor(row: TransferRow, file: File | null): Promise<RecordCipher | undefined> {
-	if (!row.options.encrypt) return undefined;
-	const saved = await store.fileKey(row.transferId);
-	if (saved) {
-		const restored = await RecordCipher.restore(saved.key, saved.header);
-		// Only a create still to come needs them; after it, the server already has them.
-		return row.record
-			? restored
-			: restored.withExtras(await sealUpload(row, saved.key, saved.header));
-	}
-	if (row.record || !file) {
-		// The key is gone but the upload exists: its parts cannot be reproduced.
-		throw new Error('the encryption key of this transfer is missing');
-	}
-	const { cipher, rawKey } = await RecordCipher.create(file.size);
-	await store.saveFileKey({
-		transferId: row.transferId,
-		roomId: row.roomId,
-		fileId: null,
-		fileName: row.name,
-		key: rawKey,
-		header: cipher.header,
-		createdAt: Date.now()
-	});
-	return cipher.withExtras(await sealUpload(row, rawKey, cipher.header));
-}
-
 /** Builds the runner and wires its events into this entry's summary. */
 async function startRunner(entry: Entry, row: TransferRow, file: File | null): Promise<void> {
-	const source = file ? new BlobFileSource(file) : await sourceFor(row);
+	const source = file ? new BlobFileSource(file) : await storedSource(row);
 	let cipher: RecordCipher | undefined;
 	try {
-		cipher = await cipherFor(row, file);
+		cipher = await cipherFor(store, row, file);
 	} catch (error) {
 		const data = toTransferErrorData(error);
 		update(entry, { state: { status: 'failed', session: null, error: data } });

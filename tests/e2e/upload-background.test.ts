@@ -1,0 +1,192 @@
+// Uploads outlive what drives them: the service worker being stopped, the last tab closing,
+// the whole browser closing. Playwright keeps service workers alive, so these check behaviour,
+// not how long Chromium grants a worker without a tab (that is `npm run measure:background`).
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { ApiClient } from '../helpers/api-client';
+import { launchPersistent, makeProfileDir, removeProfileDir } from '../helpers/browser';
+import {
+	MiB,
+	bigFile,
+	downloadSha256,
+	removeBigFiles,
+	roomFiles,
+	signedInRoom,
+	transferOf,
+	until
+} from './upload-helpers';
+
+const baseURL = inject('ferryUrl');
+
+afterAll(() => removeBigFiles());
+
+/** The transfer this page's IndexedDB holds: its server upload and whether the File is kept. */
+async function storedTransfer(page: Page): Promise<{ uploadId: string | null; kept: boolean }> {
+	return page.evaluate(async () => {
+		const db = await new Promise<IDBDatabase>((resolve, reject) => {
+			const open = indexedDB.open('ferry');
+			open.onsuccess = () => resolve(open.result);
+			open.onerror = () => reject(open.error);
+		});
+		try {
+			const rows = await new Promise<
+				{ record: { uploadId: string } | null; source: { file?: File } }[]
+			>((resolve, reject) => {
+				const get = db.transaction('transfers').objectStore('transfers').getAll();
+				get.onsuccess = () => resolve(get.result);
+				get.onerror = () => reject(get.error);
+			});
+			const row = rows[0];
+			return { uploadId: row?.record?.uploadId ?? null, kept: Boolean(row?.source.file) };
+		} finally {
+			db.close();
+		}
+	});
+}
+
+/** Bytes storage holds for an upload, from the server's own part list. */
+async function storedBytes(client: ApiClient, uploadId: string): Promise<number> {
+	const res = await client.json<{ state: string; size: number; parts: { size: number }[] }>(
+		'GET',
+		`/api/uploads/${uploadId}`
+	);
+	expect(res.status).toBe(200);
+	// A completed upload lists no parts any more: all of it is stored.
+	if (res.body.state === 'completed') return res.body.size;
+	return res.body.parts.reduce((sum, part) => sum + part.size, 0);
+}
+
+async function expectStored(
+	client: ApiClient,
+	roomId: string,
+	file: { name: string; sha256: string },
+	size: number,
+	timeoutMs: number
+): Promise<void> {
+	let listed: { id: string } | undefined;
+	await until(
+		async () => {
+			listed = (await roomFiles(client, roomId)).find((f) => f.name === file.name);
+			return listed !== undefined;
+		},
+		timeoutMs,
+		`${file.name} in the room's files`
+	);
+	expect(await downloadSha256(client, listed!.id)).toEqual({ sha256: file.sha256, bytes: size });
+}
+
+async function startUpload(
+	context: BrowserContext,
+	roomId: string,
+	file: { path: string }
+): Promise<Page> {
+	const page = context.pages()[0] ?? (await context.newPage());
+	await page.goto(`${baseURL}/rooms/${roomId}`);
+	// The app's service worker controls the page before the upload starts (clientsClaim).
+	await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+		timeout: 30_000
+	});
+	await page.getByTestId('file-input').setInputFiles(file.path);
+	return page;
+}
+
+describe('uploads without a tab to drive them (persistent Chromium profile)', () => {
+	it('the browser stopping the service worker mid-upload does not stop the transfer', async () => {
+		const profile = makeProfileDir();
+		const context = await launchPersistent(profile);
+		try {
+			const { client, roomId } = await signedInRoom(context, baseURL);
+			const file = bigFile(512 * MiB, 'sw-stopped.bin');
+			const page = await startUpload(context, roomId, file);
+			const t = transferOf(page, file.name);
+			const cdp = await context.newCDPSession(page);
+			await cdp.send('ServiceWorker.enable');
+			// Stopped twice, as Chromium does to an idle worker; the page's upload worker goes on.
+			for (const percent of [10, 40]) {
+				await until(async () => (await t.percent()) >= percent, 120_000, `${percent} %`);
+				await cdp.send('ServiceWorker.stopAllWorkers');
+			}
+			await expect
+				.poll(() => t.state.textContent(), { timeout: 120_000, interval: 200 })
+				.toBe('Done');
+			await expectStored(client, roomId, file, 512 * MiB, 10_000);
+			// The app still works offline-first afterwards: a navigation starts the worker again.
+			await page.reload();
+			await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, {
+				timeout: 30_000
+			});
+		} finally {
+			await context.close();
+			removeProfileDir(profile);
+		}
+	});
+
+	it('closing the last tab mid-upload: the service worker finishes the upload', async () => {
+		const profile = makeProfileDir();
+		const context = await launchPersistent(profile);
+		try {
+			const { client, roomId } = await signedInRoom(context, baseURL);
+			const file = bigFile(1024 * MiB, 'last-tab-closed.bin');
+			const page = await startUpload(context, roomId, file);
+			// Closed once the upload exists and the browser kept its own copy of the File.
+			let uploadId: string | null = null;
+			await until(
+				async () => {
+					const stored = await storedTransfer(page);
+					uploadId = stored.uploadId;
+					return stored.uploadId !== null && stored.kept;
+				},
+				120_000,
+				'the upload record and the kept File'
+			);
+			const atClose = await storedBytes(client, uploadId!);
+			expect(atClose).toBeLessThan(1024 * MiB);
+			await page.close();
+			expect(context.pages()).toHaveLength(0);
+
+			// Storage keeps growing with no page open, and the upload completes and verifies.
+			await until(
+				async () => (await storedBytes(client, uploadId!)) > atClose,
+				60_000,
+				'parts stored after the tab closed'
+			);
+			await expectStored(client, roomId, file, 1024 * MiB, 240_000);
+			expect(context.pages()).toHaveLength(0);
+		} finally {
+			await context.close();
+			removeProfileDir(profile);
+		}
+	});
+
+	it('closing the browser mid-upload: relaunched on the same profile, it resumes without picking the file', async () => {
+		const profile = makeProfileDir();
+		let context = await launchPersistent(profile);
+		try {
+			const { client, roomId } = await signedInRoom(context, baseURL);
+			const file = bigFile(512 * MiB, 'browser-closed.bin');
+			const page = await startUpload(context, roomId, file);
+			const t = transferOf(page, file.name);
+			await until(
+				async () => (await storedTransfer(page)).kept && (await t.percent()) >= 10,
+				120_000,
+				'10 % and the kept File'
+			);
+			const { uploadId } = await storedTransfer(page);
+			await context.close();
+			const atClose = await storedBytes(client, uploadId!);
+			expect(atClose).toBeLessThan(512 * MiB);
+
+			context = await launchPersistent(profile);
+			const again = context.pages()[0] ?? (await context.newPage());
+			await again.goto(`${baseURL}/rooms/${roomId}`);
+			const resumed = transferOf(again, file.name);
+			await expect
+				.poll(() => resumed.state.textContent(), { timeout: 180_000, interval: 200 })
+				.toBe('Done');
+			await expectStored(client, roomId, file, 512 * MiB, 10_000);
+		} finally {
+			await context.close();
+			removeProfileDir(profile);
+		}
+	});
+});
