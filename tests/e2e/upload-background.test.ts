@@ -158,6 +158,47 @@ describe('uploads without a tab to drive them (persistent Chromium profile)', ()
 		}
 	});
 
+	it('a tab opened while the service worker uploads shows its progress and finishes the upload', async () => {
+		const profile = makeProfileDir();
+		const context = await launchPersistent(profile);
+		try {
+			const { client, roomId } = await signedInRoom(context, baseURL);
+			const file = bigFile(1024 * MiB, 'tab-comes-back.bin');
+			const first = await startUpload(context, roomId, file);
+			let uploadId: string | null = null;
+			await until(
+				async () => {
+					const stored = await storedTransfer(first);
+					uploadId = stored.uploadId;
+					return stored.uploadId !== null && stored.kept;
+				},
+				120_000,
+				'the upload record and the kept File'
+			);
+			const atClose = await storedBytes(client, uploadId!);
+			await first.close();
+			await until(
+				async () => (await storedBytes(client, uploadId!)) > atClose,
+				60_000,
+				'parts stored after the tab closed'
+			);
+
+			const again = await context.newPage();
+			await again.goto(`${baseURL}/rooms/${roomId}`);
+			const t = transferOf(again, file.name);
+			// Shown with the progress made so far (IndexedDB, the service worker's broadcasts),
+			// not from zero; then driven to the end by whichever holds the lock.
+			await until(async () => (await t.percent()) > 0, 30_000, 'progress shown in the new tab');
+			await expect
+				.poll(() => t.state.textContent(), { timeout: 180_000, interval: 200 })
+				.toBe('Done');
+			await expectStored(client, roomId, file, 1024 * MiB, 10_000);
+		} finally {
+			await context.close();
+			removeProfileDir(profile);
+		}
+	});
+
 	it('closing the browser mid-upload: relaunched on the same profile, it resumes without picking the file', async () => {
 		const profile = makeProfileDir();
 		let context = await launchPersistent(profile);
