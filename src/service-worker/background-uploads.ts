@@ -112,7 +112,8 @@ export class BackgroundUploads {
 	/** The deadline we already asked a follow-up grant for. */
 	#relayedFor = 0;
 	#nextTag = 0;
-	#loop: Promise<void> | null = null;
+	/** Resolves true when it stopped at the deadline with transfers left. */
+	#loop: Promise<boolean> | null = null;
 
 	constructor(private readonly deps: BackgroundDeps) {}
 
@@ -121,8 +122,12 @@ export class BackgroundUploads {
 	 * runs extend its deadline. The promise is the event's `waitUntil`: it settles when the loop
 	 * ends or when this event's own grant does, whichever comes first, since an event that
 	 * outlives its grant is treated by Chromium as a hung worker.
+	 *
+	 * `retryIfUnfinished` (sync events): when the grant ends with transfers left, the promise
+	 * rejects. Chromium then schedules the sync again later (minutes, with backoff): the one way
+	 * to re-arm once no window is left, since a worker without a window may not register a sync.
 	 */
-	work(grantMs: number, why: string): Promise<void> {
+	work(grantMs: number, why: string, { retryIfUnfinished = false } = {}): Promise<void> {
 		const ownDeadline = Date.now() + grantMs - MARGIN_MS;
 		this.deps.log?.(`${why}: grant of ${grantMs / 1000} s`);
 		this.#deadline = Math.max(this.#deadline, ownDeadline);
@@ -131,10 +136,18 @@ export class BackgroundUploads {
 			this.#settled.clear();
 			this.#freeSince.clear();
 		});
-		return Promise.race([this.#loop, sleep(Math.max(0, ownDeadline - Date.now()))]);
+		const settle = (unfinished: boolean): void => {
+			if (!retryIfUnfinished || !unfinished) return;
+			this.deps.log?.(`${why}: grant ended with transfers left; asking for a retry`);
+			throw new Error('the grant ended before the uploads did: retry this sync later');
+		};
+		const grantEnds = sleep(Math.max(0, ownDeadline - Date.now())).then(
+			() => this.#driven.size > 0
+		);
+		return Promise.race([this.#loop, grantEnds]).then(settle);
 	}
 
-	async #run(): Promise<void> {
+	async #run(): Promise<boolean> {
 		let idleSince = Date.now();
 		for (;;) {
 			// A service worker gets no online/offline events in every browser; navigator.onLine works.
@@ -142,9 +155,10 @@ export class BackgroundUploads {
 			const pending = await this.#pendingRows();
 			if (Date.now() >= this.#deadline) {
 				await this.#yield([...this.#driven.keys()]);
-				// No follow-up grant came in time: ask for one after this event ends.
+				// No follow-up grant came in time: ask for one after this event ends (works while a
+				// window is open; without one, a failed sync event's retry is what comes back).
 				if (pending.length > 0) await this.#rearm(SYNC_TAGS[0], 'grant ended');
-				return;
+				return pending.length > 0;
 			}
 			await this.#takeFree(pending);
 			await this.#yieldToTabs();
@@ -153,7 +167,7 @@ export class BackgroundUploads {
 				if (this.#deadline - Date.now() < RELAY_MS) await this.#relay();
 			} else if (pending.length === 0 || Date.now() - idleSince > IDLE_MS) {
 				// Nothing left, or only transfers tabs drive: those tabs tell us when they leave.
-				return;
+				return false;
 			}
 			await sleep(TICK_MS);
 		}
@@ -168,6 +182,11 @@ export class BackgroundUploads {
 		this.#relayedFor = this.#deadline;
 		this.#nextTag = (this.#nextTag + 1) % SYNC_TAGS.length;
 		await this.#rearm(SYNC_TAGS[this.#nextTag]!, 'relay');
+	}
+
+	/** A page is going away: a sync registered now, while its window exists, outlives it. */
+	async pageLeaving(): Promise<void> {
+		await this.#rearm(SYNC_TAGS[0], 'page leaving');
 	}
 
 	async #rearm(tag: SyncTag, why: string): Promise<void> {

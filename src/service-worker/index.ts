@@ -58,12 +58,17 @@ const uploads = new BackgroundUploads({
 });
 
 sw.addEventListener('sync', (event) => {
-	if (isSyncTag(event.tag)) event.waitUntil(uploads.work(GRANT_MS.sync, `sync '${event.tag}'`));
+	if (!isSyncTag(event.tag)) return;
+	const why = `sync '${event.tag}'${event.lastChance ? ' (last chance)' : ''}`;
+	event.waitUntil(uploads.work(GRANT_MS.sync, why, { retryIfUnfinished: !event.lastChance }));
 });
 
 sw.addEventListener('message', (event) => {
 	if (isUploadsMessage(event.data)) {
-		event.waitUntil(uploads.work(GRANT_MS.message, `message '${event.data.reason}'`));
+		const work = uploads.work(GRANT_MS.message, `message '${event.data.reason}'`);
+		event.waitUntil(
+			event.data.reason === 'page-leaving' ? Promise.all([uploads.pageLeaving(), work]) : work
+		);
 		return;
 	}
 	const port = event.ports[0];

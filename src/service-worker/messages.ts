@@ -11,10 +11,18 @@ export interface MessageDeps {
  */
 export async function handleMessage(data: unknown, deps: MessageDeps): Promise<SwResponse | null> {
 	if (!isSwRequest(data)) {
-		const requestId = typeof (data as { requestId?: unknown } | null)?.requestId === 'string' ? (data as { requestId: string }).requestId : null;
+		const requestId =
+			typeof (data as { requestId?: unknown } | null)?.requestId === 'string'
+				? (data as { requestId: string }).requestId
+				: null;
 		return requestId === null
 			? null
-			: { type: 'ERROR', requestId, code: 'unknown_message', message: 'The service worker does not know this message type.' };
+			: {
+					type: 'ERROR',
+					requestId,
+					code: 'unknown_message',
+					message: 'The service worker does not know this message type.'
+				};
 	}
 	switch (data.type) {
 		case 'SKIP_WAITING':

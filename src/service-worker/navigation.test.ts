@@ -50,20 +50,28 @@ describe('respondToNavigation', () => {
 
 describe('handleMessage', () => {
 	it('answers GET_VERSION with the same requestId', async () => {
-		const reply = await handleMessage({ type: 'GET_VERSION', requestId: 'r1' }, { version: 'v9', skipWaiting: () => Promise.resolve() });
+		const reply = await handleMessage(
+			{ type: 'GET_VERSION', requestId: 'r1' },
+			{ version: 'v9', skipWaiting: () => Promise.resolve() }
+		);
 		expect(reply).toEqual({ type: 'VERSION', requestId: 'r1', version: 'v9' });
 	});
 
 	it('skips waiting for workbox-window SKIP_WAITING (no requestId, no reply)', async () => {
 		let skipped = false;
-		const reply = await handleMessage({ type: 'SKIP_WAITING' }, { version: 'v9', skipWaiting: () => Promise.resolve(void (skipped = true)) });
+		const reply = await handleMessage(
+			{ type: 'SKIP_WAITING' },
+			{ version: 'v9', skipWaiting: () => Promise.resolve(void (skipped = true)) }
+		);
 		expect(skipped).toBe(true);
 		expect(reply).toBeNull();
 	});
 
 	it('answers an unknown request with an error code, and ignores junk without an id', async () => {
 		const deps = { version: 'v9', skipWaiting: () => Promise.resolve() };
-		expect(await handleMessage({ type: 'NOPE', requestId: 'r2' }, deps)).toEqual(expect.objectContaining({ type: 'ERROR', requestId: 'r2', code: 'unknown_message' }));
+		expect(await handleMessage({ type: 'NOPE', requestId: 'r2' }, deps)).toEqual(
+			expect.objectContaining({ type: 'ERROR', requestId: 'r2', code: 'unknown_message' })
+		);
 		expect(await handleMessage('hello', deps)).toBeNull();
 	});
 });

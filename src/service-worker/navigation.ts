@@ -31,7 +31,10 @@ export interface NavigationDeps {
 }
 
 /** Network first; the offline page when the request never got an HTTP answer. */
-export async function respondToNavigation(request: Request, deps: NavigationDeps): Promise<Response> {
+export async function respondToNavigation(
+	request: Request,
+	deps: NavigationDeps
+): Promise<Response> {
 	try {
 		return await deps.fetch(request);
 	} catch (error) {
