@@ -12,6 +12,9 @@ type SyncRegistration = ServiceWorkerRegistration & {
 	sync?: { register(tag: string): Promise<void> };
 };
 
+/** Set once the service worker is ready, so a leaving page can register without awaiting. */
+let ready: SyncRegistration | null = null;
+
 async function registerSync(): Promise<void> {
 	try {
 		const registration = (await navigator.serviceWorker.ready) as SyncRegistration;
@@ -19,6 +22,16 @@ async function registerSync(): Promise<void> {
 	} catch {
 		// No Background Sync (Firefox, Safari) or not allowed: the page-leaving message remains.
 	}
+}
+
+/**
+ * Chromium accepts a sync only from a context with a window: the service worker cannot
+ * register one once the last tab is gone, so the leaving page does it, synchronously (an
+ * await here may never resume). The sync event outlives the page, and when it ends with
+ * uploads left the service worker fails it, which makes Chromium retry it later.
+ */
+function registerSyncNow(): void {
+	ready?.sync?.register(SYNC_TAGS[0]).catch(() => undefined);
 }
 
 function tellServiceWorker(reason: UploadsMessage['reason']): void {
@@ -29,9 +42,12 @@ function tellServiceWorker(reason: UploadsMessage['reason']): void {
 /** Call once per page; returns the listener for this tab's engine events. */
 export function startBackgroundHandover(): (event: EngineEvent) => void {
 	if (!('serviceWorker' in navigator)) return () => undefined;
+	void navigator.serviceWorker.ready.then((registration) => (ready = registration));
 	let active = 0;
 	const leaving = (): void => {
-		if (active > 0) tellServiceWorker('page-leaving');
+		if (active === 0) return;
+		registerSyncNow();
+		tellServiceWorker('page-leaving');
 	};
 	addEventListener('pagehide', leaving);
 	document.addEventListener('visibilitychange', () => {
