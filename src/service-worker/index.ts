@@ -7,6 +7,7 @@ import { build, files, prerendered, version } from '$service-worker';
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
 import { handleMessage } from './messages';
+import { openFromNotification } from './notifications';
 import { isPrecachedPath, respondToNavigation } from './navigation';
 import { handlePreviewMessage, isPreviewMessage, previewIdOf, respondToPreview } from './preview';
 
@@ -57,4 +58,8 @@ sw.addEventListener('message', (event) => {
 			if (reply) port?.postMessage(reply);
 		})
 	);
+});
+
+sw.addEventListener('notificationclick', (event) => {
+	event.waitUntil(openFromNotification(sw, event.notification));
 });

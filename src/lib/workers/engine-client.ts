@@ -1,5 +1,7 @@
 import * as Comlink from 'comlink';
 import { transfers } from '$lib/state/transfers.svelte';
+import type { PickedFile } from '$lib/adapters/file/picked';
+import { FinishNotifier, browserNotifications } from '$lib/pwa/transfer-signals';
 import { TRANSFERS_CHANNEL, type EngineEvent, type UploadEngine } from './upload-protocol';
 
 let engine: Comlink.Remote<UploadEngine> | null = null;
@@ -16,7 +18,13 @@ export function getUploadEngine(): Comlink.Remote<UploadEngine> {
 	});
 	const remote = Comlink.wrap<UploadEngine>(worker);
 	engine = remote;
-	void remote.subscribe(Comlink.proxy((event: EngineEvent) => transfers.applyLocal(event)));
+	const notifier = new FinishNotifier(browserNotifications);
+	void remote.subscribe(
+		Comlink.proxy((event: EngineEvent) => {
+			transfers.applyLocal(event);
+			notifier.seen(event);
+		})
+	);
 	// Other tabs' workers: same events, shown read-only.
 	const channel = new BroadcastChannel(TRANSFERS_CHANNEL);
 	channel.onmessage = (message: MessageEvent<EngineEvent>) => transfers.applyRemote(message.data);
@@ -39,7 +47,11 @@ export async function resumeRoomTransfers(roomId: string): Promise<void> {
 	transfers.replaceAll(roomId, summaries);
 }
 
-export async function sendFiles(roomId: string, files: File[], encrypt: boolean): Promise<void> {
+export async function sendFiles(
+	roomId: string,
+	files: PickedFile[],
+	encrypt: boolean
+): Promise<void> {
 	if (files.length === 0) return;
 	const summaries = await getUploadEngine().add(roomId, files, { encrypt });
 	transfers.replaceAll(roomId, summaries);

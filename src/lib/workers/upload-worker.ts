@@ -92,7 +92,8 @@ function summaryOf(row: TransferRow, driver: TransferSummary['driver']): Transfe
 		state: { status: 'queued' },
 		progress: null,
 		lastError: null,
-		fileId: row.record?.fileId ?? null
+		fileId: row.record?.fileId ?? null,
+		reconnectable: row.source.handle !== undefined
 	};
 }
 
@@ -176,7 +177,8 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 	entry.runner = runner;
 	// A new file (not a resume): keep it once the upload record exists, since the copy holds
 	// the transfers store and would delay saving that record.
-	let unkept = file && !row.source.file ? file : null;
+	// A handle gives the file back after a restart: no copy needed.
+	let unkept = file && !row.source.file && !row.source.handle ? file : null;
 	runner.on('upload:state-changed', ({ state }) => {
 		if (unkept && state.status === 'uploading') {
 			keepFile(row.transferId, unkept);
@@ -234,14 +236,21 @@ async function drive(row: TransferRow, file: File | null): Promise<TransferSumma
 
 /**
  * Keeps the File with the transfer for resume after a restart, without delaying the upload.
- * Until it is stored a reload asks the user to pick the file again. When the browser will not
- * keep a copy (too big for the origin's quota, e.g. in a private window) the same happens.
+ * Until it is stored a reload asks the user to pick the file again. The copy is made only when
+ * it fits comfortably in what the origin may still store (half of the free quota), so a large
+ * file never crowds out the transfer records or fails halfway; otherwise the same happens.
  */
 function keepFile(transferId: string, file: File): void {
-	store.replaceSource(transferId, { file }).catch((error: unknown) => {
-		if ((error as { name?: string }).name === 'QuotaExceededError') return;
-		console.error('could not keep the file for resume', error);
-	});
+	void (async () => {
+		try {
+			const { quota, usage } = await navigator.storage.estimate();
+			if (quota !== undefined && file.size > (quota - (usage ?? 0)) / 2) return;
+			await store.replaceSource(transferId, { file });
+		} catch (error) {
+			if ((error as { name?: string }).name === 'QuotaExceededError') return;
+			console.error('could not keep the file for resume', error);
+		}
+	})();
 }
 
 function entryOf(transferId: string): Entry {
@@ -267,7 +276,7 @@ const engine: UploadEngine = {
 	async add(roomId, files, options: AddOptions) {
 		const algorithm = chooseChecksumAlgorithm(providerChecksums);
 		const summaries: TransferSummary[] = [];
-		for (const file of files) {
+		for (const { file, handle } of files) {
 			const row: TransferRow = {
 				transferId: crypto.randomUUID(),
 				roomId,
@@ -277,9 +286,10 @@ const engine: UploadEngine = {
 				lastModified: file.lastModified,
 				type: file.type,
 				options: { encrypt: options.encrypt, ...(algorithm && { checksumAlgorithm: algorithm }) },
-				// The File is stored in the background (keepFile): Chromium copies it into a
-				// persistent profile, ~500 MB/s, which must not hold up the first part.
-				source: {},
+				// A handle is kept at once. Without one, the File is stored in the background
+				// (keepFile): Chromium copies it into a persistent profile, ~500 MB/s, which must
+				// not hold up the first part.
+				source: handle ? { handle } : {},
 				record: null,
 				pausedByUser: false
 			};
@@ -312,7 +322,7 @@ const engine: UploadEngine = {
 		else if (entry.summary.driver === 'here') await store.delete(transferId);
 	},
 
-	async replaceFile(transferId, file) {
+	async replaceFile(transferId, { file, handle }) {
 		const entry = entryOf(transferId);
 		if (!entry.runner) return;
 		try {
@@ -320,8 +330,13 @@ const engine: UploadEngine = {
 		} catch (error) {
 			throw toTransferErrorData(error);
 		}
-		await store.replaceSource(transferId, { file });
+		if (handle) await store.replaceSource(transferId, { handle });
+		else keepFile(transferId, file);
 		void entry.runner.resume();
+	},
+
+	async handleOf(transferId) {
+		return (await store.getRow(transferId))?.source.handle ?? null;
 	},
 
 	async dismiss(transferId) {
