@@ -4,6 +4,7 @@ import { launchBrowser } from '../helpers/browser';
 import {
 	MiB,
 	bigFile,
+	countPartPuts,
 	downloadSha256,
 	removeBigFiles,
 	roomFiles,
@@ -73,6 +74,47 @@ describe('pause, resume and cancel for all transfers', () => {
 				'first.bin',
 				'second.bin'
 			]);
+		} finally {
+			await context.close();
+		}
+	});
+});
+
+describe('part size adapts between uploads', () => {
+	it("the second upload of a page asks for parts sized from the first one's speed, and the server plans them", async () => {
+		const context = await browser.newContext({ baseURL });
+		try {
+			const { client, roomId } = await signedInRoom(context, baseURL);
+			const page = await context.newPage();
+			const asked: (number | undefined)[] = [];
+			page.on('request', (request) => {
+				if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/uploads') {
+					asked.push((request.postDataJSON() as { preferredPartSize?: number }).preferredPartSize);
+				}
+			});
+			const puts = countPartPuts(context);
+			await page.goto(`/rooms/${roomId}`);
+			const first = bigFile(64 * MiB, 'first-sample.bin');
+			await page.getByTestId('file-input').setInputFiles(first.path);
+			await expect
+				.poll(() => transferOf(page, first.name).state.textContent(), { timeout: 60_000 })
+				.toBe('Done');
+			expect(asked).toEqual([undefined]);
+			const firstPuts = puts.count();
+
+			const second = bigFile(200 * MiB, 'second-sized.bin');
+			await page.getByTestId('file-input').setInputFiles(second.path);
+			await expect
+				.poll(() => transferOf(page, second.name).state.textContent(), { timeout: 90_000 })
+				.toBe('Done');
+			const preferred = asked[1]!;
+			expect(preferred % MiB).toBe(0);
+			expect(preferred).toBeGreaterThanOrEqual(5 * MiB);
+			expect(preferred).toBeLessThanOrEqual(64 * MiB);
+			expect(new Set(puts.parts().slice(firstPuts)).size).toBe(Math.ceil((200 * MiB) / preferred));
+			console.log(`second upload asked for ${preferred / MiB} MiB parts`);
+			const stored = (await roomFiles(client, roomId)).find((f) => f.name === second.name)!;
+			expect((await downloadSha256(client, stored.id)).sha256).toBe(second.sha256);
 		} finally {
 			await context.close();
 		}

@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { toTransferErrorData } from '$lib/core/errors';
-import { TransferRunner, type TransferState } from '$lib/core/upload';
+import { LinkMeter, TransferRunner, choosePartSize, type TransferState } from '$lib/core/upload';
 import type { ChecksumAlgorithm, FileSource } from '$lib/ports';
 import { mathRandom, systemClock } from '$lib/adapters/clock';
 import { RecordCipher } from '$lib/adapters/crypto/cipher';
@@ -42,6 +42,8 @@ let providerChecksums: string[] | null = null;
 const api = new HttpUploadApi({
 	onStorageInfo: (info) => (providerChecksums = info.capabilities.perPartChecksums)
 });
+/** How this worker's uploads went, to size the parts of the next one. */
+const link = new LinkMeter();
 const channel = new BroadcastChannel(TRANSFERS_CHANNEL);
 const entries = new Map<string, Entry>();
 const listeners = new Set<(event: EngineEvent) => void>();
@@ -168,6 +170,7 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 		},
 		{
 			...(algorithm && { checksumAlgorithm: algorithm }),
+			...(row.options.preferredPartSize && { preferredPartSize: row.options.preferredPartSize }),
 			// Prepared parts here are checksums and lazy slices (plain) or sealed Blobs in the
 			// browser's blob store (encrypted), not JS heap: keep enough ready that a signing
 			// round trip queued behind the PUTs never leaves a slot idle.
@@ -193,8 +196,13 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 		}
 		if (state.status === 'cancelled') void store.deleteFileKey(row.transferId);
 	});
-	runner.on('upload:progress', ({ progress }) => update(entry, { progress }));
-	runner.on('upload:error', ({ error, willRetry, delayMs }) => {
+	runner.on('upload:progress', ({ progress }) => {
+		link.speed(progress.speedBps);
+		update(entry, { progress });
+	});
+	runner.on('upload:part-uploaded', () => link.partUploaded());
+	runner.on('upload:error', ({ error, willRetry, delayMs, partNumber }) => {
+		if (partNumber !== undefined) link.partFailed();
 		const lastError = {
 			error,
 			willRetry,
@@ -275,6 +283,7 @@ const engine: UploadEngine = {
 
 	async add(roomId, files, options: AddOptions) {
 		const algorithm = chooseChecksumAlgorithm(providerChecksums);
+		const preferredPartSize = choosePartSize(link.sample());
 		const summaries: TransferSummary[] = [];
 		for (const { file, handle } of files) {
 			const row: TransferRow = {
@@ -285,7 +294,11 @@ const engine: UploadEngine = {
 				size: file.size,
 				lastModified: file.lastModified,
 				type: file.type,
-				options: { encrypt: options.encrypt, ...(algorithm && { checksumAlgorithm: algorithm }) },
+				options: {
+					encrypt: options.encrypt,
+					...(algorithm && { checksumAlgorithm: algorithm }),
+					...(preferredPartSize && { preferredPartSize })
+				},
 				// A handle is kept at once. Without one, the File is stored in the background
 				// (keepFile): Chromium copies it into a persistent profile, ~500 MB/s, which must
 				// not hold up the first part.
