@@ -275,7 +275,8 @@ export class BackgroundUploads {
 			state: { status: 'queued' },
 			progress: null,
 			lastError: null,
-			fileId: row.record?.fileId ?? null
+			fileId: row.record?.fileId ?? null,
+			reconnectable: row.source.handle !== undefined
 		};
 		const emit = (patch: Partial<TransferSummary>): void => {
 			summary = { ...summary, ...patch };

@@ -9,6 +9,7 @@ import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-
 import { isSyncTag, isUploadsMessage } from '$lib/workers/background-protocol';
 import { BackgroundUploads, GRANT_MS } from './background-uploads';
 import { handleMessage } from './messages';
+import { openFromNotification } from './notifications';
 import { isPrecachedPath, respondToNavigation } from './navigation';
 import { handlePreviewMessage, isPreviewMessage, previewIdOf, respondToPreview } from './preview';
 
@@ -80,4 +81,8 @@ sw.addEventListener('message', (event) => {
 			if (reply) port?.postMessage(reply);
 		})
 	);
+});
+
+sw.addEventListener('notificationclick', (event) => {
+	event.waitUntil(openFromNotification(sw, event.notification));
 });

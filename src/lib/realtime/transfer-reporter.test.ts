@@ -24,6 +24,7 @@ function summary(
 		name: 'a.bin',
 		size: 1000,
 		encrypted: false,
+		reconnectable: false,
 		driver,
 		state,
 		progress: {

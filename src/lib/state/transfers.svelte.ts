@@ -9,6 +9,11 @@ export class TransfersState {
 	/** Per room, how many transfers finished since the page loaded: the file list watches it. */
 	#completed = $state<Record<string, number>>({});
 
+	/** Every transfer this page knows of, in any room (the app badge counts them). */
+	all(): readonly TransferSummary[] {
+		return this.#items;
+	}
+
 	forRoom(roomId: string): TransferSummary[] {
 		return this.#items.filter((t) => t.roomId === roomId);
 	}
@@ -114,7 +119,9 @@ export function describeState(t: TransferSummary): { label: string; hint: string
 		case 'waiting-for-file':
 			return {
 				label: 'Waiting for the file',
-				hint: 'This browser can no longer read the file. Pick the same file again to continue.'
+				hint: t.reconnectable
+					? 'Ferry needs your permission to read the file again (the browser asks after a restart).'
+					: 'This browser can no longer read the file. Pick the same file again to continue.'
 			};
 		case 'completing':
 			return { label: 'Finishing', hint: '' };

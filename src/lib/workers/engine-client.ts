@@ -1,5 +1,7 @@
 import * as Comlink from 'comlink';
 import { transfers } from '$lib/state/transfers.svelte';
+import type { PickedFile } from '$lib/adapters/file/picked';
+import { FinishNotifier, browserNotifications } from '$lib/pwa/transfer-signals';
 import { startBackgroundHandover } from './background-handover';
 import { TRANSFERS_CHANNEL, type EngineEvent, type UploadEngine } from './upload-protocol';
 
@@ -17,11 +19,13 @@ export function getUploadEngine(): Comlink.Remote<UploadEngine> {
 	});
 	const remote = Comlink.wrap<UploadEngine>(worker);
 	engine = remote;
+	const notifier = new FinishNotifier(browserNotifications);
 	// Hints for the service worker, which goes on uploading once this page is gone.
 	const handover = startBackgroundHandover();
 	void remote.subscribe(
 		Comlink.proxy((event: EngineEvent) => {
 			transfers.applyLocal(event);
+			notifier.seen(event);
 			handover(event);
 		})
 	);
@@ -47,7 +51,11 @@ export async function resumeRoomTransfers(roomId: string): Promise<void> {
 	transfers.replaceAll(roomId, summaries);
 }
 
-export async function sendFiles(roomId: string, files: File[], encrypt: boolean): Promise<void> {
+export async function sendFiles(
+	roomId: string,
+	files: PickedFile[],
+	encrypt: boolean
+): Promise<void> {
 	if (files.length === 0) return;
 	const summaries = await getUploadEngine().add(roomId, files, { encrypt });
 	transfers.replaceAll(roomId, summaries);

@@ -4,6 +4,7 @@
  */
 import type { TransferErrorData } from '$lib/core/errors';
 import type { ProgressSnapshot, TransferState } from '$lib/core/upload';
+import type { PickedFile } from '$lib/adapters/file/picked';
 
 export const TRANSFERS_CHANNEL = 'ferry-transfers';
 
@@ -31,6 +32,11 @@ export interface TransferSummary {
 	} | null;
 	/** Set once the server created the upload. */
 	readonly fileId: string | null;
+	/**
+	 * The transfer keeps a FileSystemFileHandle: after a browser restart one permission click
+	 * gives the file back (`handleOf`), instead of picking it again.
+	 */
+	readonly reconnectable: boolean;
 }
 
 export type EngineEvent =
@@ -45,14 +51,16 @@ export interface AddOptions {
 export interface UploadEngine {
 	subscribe(listener: (event: EngineEvent) => void): void;
 	setOnline(online: boolean): void;
-	add(roomId: string, files: File[], options: AddOptions): Promise<TransferSummary[]>;
+	add(roomId: string, files: PickedFile[], options: AddOptions): Promise<TransferSummary[]>;
 	/** Transfers of this room from IndexedDB: resumes what is not done and not paused by the user. */
 	resumeRoom(roomId: string): Promise<TransferSummary[]>;
 	pause(transferId: string): Promise<void>;
 	resume(transferId: string): Promise<void>;
 	cancel(transferId: string): Promise<void>;
 	/** After 'waiting-for-file'; rejects with TransferErrorData 'file_changed' for another file. */
-	replaceFile(transferId: string, file: File): Promise<void>;
+	replaceFile(transferId: string, picked: PickedFile): Promise<void>;
+	/** The handle a transfer keeps, for the page to ask permission again (a user gesture). */
+	handleOf(transferId: string): Promise<FileSystemFileHandle | null>;
 	/** Forget a finished, failed or cancelled transfer. */
 	dismiss(transferId: string): Promise<void>;
 	list(roomId: string): Promise<TransferSummary[]>;

@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { toTransferErrorData } from '$lib/core/errors';
-import { TransferRunner, type TransferState } from '$lib/core/upload';
+import { LinkMeter, TransferRunner, choosePartSize, type TransferState } from '$lib/core/upload';
 import type { ChecksumAlgorithm } from '$lib/ports';
 import { mathRandom, systemClock } from '$lib/adapters/clock';
 import type { RecordCipher } from '$lib/adapters/crypto/cipher';
@@ -42,6 +42,8 @@ let providerChecksums: string[] | null = null;
 const api = new HttpUploadApi({
 	onStorageInfo: (info) => (providerChecksums = info.capabilities.perPartChecksums)
 });
+/** How this worker's uploads went, to size the parts of the next one. */
+const link = new LinkMeter();
 const channel = new BroadcastChannel(TRANSFERS_CHANNEL);
 const entries = new Map<string, Entry>();
 const listeners = new Set<(event: EngineEvent) => void>();
@@ -92,7 +94,8 @@ function summaryOf(row: TransferRow, driver: TransferSummary['driver']): Transfe
 		state: { status: 'queued' },
 		progress: null,
 		lastError: null,
-		fileId: row.record?.fileId ?? null
+		fileId: row.record?.fileId ?? null,
+		reconnectable: row.source.handle !== undefined
 	};
 }
 
@@ -124,6 +127,7 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 		},
 		{
 			...(algorithm && { checksumAlgorithm: algorithm }),
+			...(row.options.preferredPartSize && { preferredPartSize: row.options.preferredPartSize }),
 			// Prepared parts here are checksums and lazy slices (plain) or sealed Blobs in the
 			// browser's blob store (encrypted), not JS heap: keep enough ready that a signing
 			// round trip queued behind the PUTs never leaves a slot idle.
@@ -133,7 +137,8 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 	entry.runner = runner;
 	// A new file (not a resume): keep it once the upload record exists, since the copy holds
 	// the transfers store and would delay saving that record.
-	let unkept = file && !row.source.file ? file : null;
+	// A handle gives the file back after a restart: no copy needed.
+	let unkept = file && !row.source.file && !row.source.handle ? file : null;
 	runner.on('upload:state-changed', ({ state }) => {
 		if (unkept && state.status === 'uploading') {
 			keepFile(row.transferId, unkept);
@@ -148,8 +153,13 @@ async function startRunner(entry: Entry, row: TransferRow, file: File | null): P
 		}
 		if (state.status === 'cancelled') void store.deleteFileKey(row.transferId);
 	});
-	runner.on('upload:progress', ({ progress }) => update(entry, { progress }));
-	runner.on('upload:error', ({ error, willRetry, delayMs }) => {
+	runner.on('upload:progress', ({ progress }) => {
+		link.speed(progress.speedBps);
+		update(entry, { progress });
+	});
+	runner.on('upload:part-uploaded', () => link.partUploaded());
+	runner.on('upload:error', ({ error, willRetry, delayMs, partNumber }) => {
+		if (partNumber !== undefined) link.partFailed();
 		const lastError = {
 			error,
 			willRetry,
@@ -191,14 +201,21 @@ async function drive(row: TransferRow, file: File | null): Promise<TransferSumma
 
 /**
  * Keeps the File with the transfer for resume after a restart, without delaying the upload.
- * Until it is stored a reload asks the user to pick the file again. When the browser will not
- * keep a copy (too big for the origin's quota, e.g. in a private window) the same happens.
+ * Until it is stored a reload asks the user to pick the file again. The copy is made only when
+ * it fits comfortably in what the origin may still store (half of the free quota), so a large
+ * file never crowds out the transfer records or fails halfway; otherwise the same happens.
  */
 function keepFile(transferId: string, file: File): void {
-	store.replaceSource(transferId, { file }).catch((error: unknown) => {
-		if ((error as { name?: string }).name === 'QuotaExceededError') return;
-		console.error('could not keep the file for resume', error);
-	});
+	void (async () => {
+		try {
+			const { quota, usage } = await navigator.storage.estimate();
+			if (quota !== undefined && file.size > (quota - (usage ?? 0)) / 2) return;
+			await store.replaceSource(transferId, { file });
+		} catch (error) {
+			if ((error as { name?: string }).name === 'QuotaExceededError') return;
+			console.error('could not keep the file for resume', error);
+		}
+	})();
 }
 
 function entryOf(transferId: string): Entry {
@@ -223,8 +240,9 @@ const engine: UploadEngine = {
 
 	async add(roomId, files, options: AddOptions) {
 		const algorithm = chooseChecksumAlgorithm(providerChecksums);
+		const preferredPartSize = choosePartSize(link.sample());
 		const summaries: TransferSummary[] = [];
-		for (const file of files) {
+		for (const { file, handle } of files) {
 			const row: TransferRow = {
 				transferId: crypto.randomUUID(),
 				roomId,
@@ -233,10 +251,15 @@ const engine: UploadEngine = {
 				size: file.size,
 				lastModified: file.lastModified,
 				type: file.type,
-				options: { encrypt: options.encrypt, ...(algorithm && { checksumAlgorithm: algorithm }) },
-				// The File is stored in the background (keepFile): Chromium copies it into a
-				// persistent profile, ~500 MB/s, which must not hold up the first part.
-				source: {},
+				options: {
+					encrypt: options.encrypt,
+					...(algorithm && { checksumAlgorithm: algorithm }),
+					...(preferredPartSize && { preferredPartSize })
+				},
+				// A handle is kept at once. Without one, the File is stored in the background
+				// (keepFile): Chromium copies it into a persistent profile, ~500 MB/s, which must
+				// not hold up the first part.
+				source: handle ? { handle } : {},
 				record: null,
 				pausedByUser: false
 			};
@@ -269,7 +292,7 @@ const engine: UploadEngine = {
 		else if (entry.summary.driver === 'here') await store.delete(transferId);
 	},
 
-	async replaceFile(transferId, file) {
+	async replaceFile(transferId, { file, handle }) {
 		const entry = entryOf(transferId);
 		if (!entry.runner) return;
 		try {
@@ -277,8 +300,13 @@ const engine: UploadEngine = {
 		} catch (error) {
 			throw toTransferErrorData(error);
 		}
-		await store.replaceSource(transferId, { file });
+		if (handle) await store.replaceSource(transferId, { handle });
+		else keepFile(transferId, file);
 		void entry.runner.resume();
+	},
+
+	async handleOf(transferId) {
+		return (await store.getRow(transferId))?.source.handle ?? null;
 	},
 
 	async dismiss(transferId) {

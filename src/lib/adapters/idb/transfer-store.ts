@@ -20,6 +20,8 @@ export interface FileRef {
 export interface TransferOptionsRecord {
 	encrypt: boolean;
 	checksumAlgorithm?: 'CRC32C' | 'SHA256';
+	/** Asked of the server at create, from how the link went for earlier uploads. */
+	preferredPartSize?: number;
 }
 
 /**

@@ -21,5 +21,6 @@ export {
 	type BreakerState
 } from './retry';
 export { DEFAULT_CONCURRENCY_POLICY, type ConcurrencyPolicy } from './adaptive';
+export { LinkMeter, choosePartSize, type LinkSample } from './part-size';
 export { compositeChecksum, toS3CompositeForm } from './checksum';
 export { expectedPartCount, MAX_PARTS } from './plan';
