@@ -112,7 +112,7 @@ describe('share links managed in the room view', () => {
 			expect(await page.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(
 				true
 			);
-			expect(await dialog.getByTestId('share-list-empty').count()).toBe(1);
+			await expect.poll(() => dialog.getByTestId('share-list-empty').count()).toBe(1);
 
 			// Mistakes are named next to their field, before anything is sent.
 			await dialog.getByTestId('share-password').fill(PASSWORD);
@@ -165,6 +165,9 @@ describe('share links managed in the room view', () => {
 			// Escape closes it, and the room's Shares section lists the link with its file.
 			await page.keyboard.press('Escape');
 			await expect.poll(() => dialog.count()).toBe(0);
+			expect(
+				await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid)
+			).toBe('file-share');
 			const roomRow = page.getByTestId('room-shares').getByTestId('share-row');
 			await expect.poll(() => roomRow.count()).toBe(1);
 			expect(await roomRow.getByTestId('share-file').textContent()).toBe('contract.pdf');
