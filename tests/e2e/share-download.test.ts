@@ -235,9 +235,8 @@ describe('share links: the recipient page downloads the file', () => {
 		await context.close();
 	}, 120_000);
 
-	it('resumes a download cut off mid-way after a reload, fetching again only the ranges in flight', async () => {
-		const { fileId } = await uploadSource('long-trip.bin', false);
-		const link = await shareLink(fileId, { maxDownloads: 1 });
+	/** A recipient with throttled network (about 20 MB/s) and a count of the range requests. */
+	async function slowRecipient(token: string) {
 		// Service workers blocked: every range request is then the page's own, counted once.
 		const context = await recipient({ serviceWorkers: 'block' });
 		const page = await context.newPage();
@@ -247,39 +246,64 @@ describe('share links: the recipient page downloads the file', () => {
 		});
 		const cdp = await context.newCDPSession(page);
 		await cdp.send('Network.enable');
-		// About 20 MB/s, so the cut lands in the middle of the file.
 		await cdp.send('Network.emulateNetworkConditions', {
 			offline: false,
 			latency: 5,
 			downloadThroughput: 20 * 1024 * 1024,
 			uploadThroughput: 20 * 1024 * 1024
 		});
-		await page.goto(`/s/${link.token}`);
+		await page.goto(`/s/${token}`);
 		await page.getByTestId('share-download').click();
+		// Wait until about a third is saved, so the cut lands in the middle.
 		await expect
 			.poll(() => page.getByTestId('share-progress-bar').getAttribute('aria-valuenow'), {
 				timeout: 60_000,
 				interval: 100
 			})
 			.not.toMatch(/^([0-2]?\d)$/);
+		return { context, page, ranges };
+	}
+
+	const rangeCount = Math.ceil(FILE_SIZE / RANGE_SIZE);
+
+	it('pauses when the network drops and carries on when it is back, fetching again only the ranges in flight', async () => {
+		const { fileId } = await uploadSource('offline-trip.bin', false);
+		const link = await shareLink(fileId);
+		const { context, page, ranges } = await slowRecipient(link.token);
 		await context.setOffline(true);
 		await expect
 			.poll(() => page.getByTestId('share-progress').getAttribute('data-status'))
 			.toBe('paused');
 		const beforeCut = ranges.length;
-		expect(beforeCut).toBeLessThan(11);
+		expect(beforeCut).toBeLessThan(rangeCount);
 		await context.setOffline(false);
+		await waitForDone(page);
+		expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
+		expect(ranges.length).toBeLessThanOrEqual(rangeCount + CONCURRENCY);
+		expect(await downloadCount(fileId, link.id)).toBe(1);
+		await context.close();
+	}, 240_000);
+
+	it('resumes a paused download after a reload without counting it again, even on a used-up link', async () => {
+		const { fileId } = await uploadSource('long-trip.bin', false);
+		const link = await shareLink(fileId, { maxDownloads: 1 });
+		const { context, page, ranges } = await slowRecipient(link.token);
+		await page.getByTestId('share-pause').click();
+		await expect
+			.poll(() => page.getByTestId('share-progress').getAttribute('data-status'))
+			.toBe('paused');
+		const beforeCut = ranges.length;
 		await page.reload();
-		// Nothing counted twice: the link allowed one download and the reload needs no other.
+		// The link's only download is in use: the page offers to resume it, not a new one.
 		await page.getByTestId('share-resume-saved').click();
 		await waitForDone(page);
 		expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
-		const rangeCount = Math.ceil(FILE_SIZE / RANGE_SIZE);
 		expect(ranges.length).toBeGreaterThanOrEqual(rangeCount);
 		expect(ranges.length).toBeLessThanOrEqual(rangeCount + CONCURRENCY);
 		// After the reload only what was not saved is fetched.
 		expect(ranges.length - beforeCut).toBeLessThan(rangeCount);
 		expect(await downloadCount(fileId, link.id)).toBe(1);
+		expect(await page.getByTestId('share-download').count()).toBe(0);
 		await context.close();
 	}, 240_000);
 });
