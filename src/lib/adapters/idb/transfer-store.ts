@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StoredPart, TransferRecord, TransferStore } from '$lib/ports';
 import type { EncryptionHeader } from '$lib/core/crypto';
+import type { ShareInfo } from '$lib/adapters/download/share-info';
 
 /**
  * Ferry's one IndexedDB database (Workbox QueueDb style): schema, version and upgrade live
@@ -83,6 +84,11 @@ export interface DownloadRow {
 	handle?: FileSystemFileHandle;
 	fileName: string;
 	size: number;
+	/**
+	 * The link info when the download started: a link whose last download this was refuses
+	 * its info afterwards (limit_reached), yet the download it counted must still resume.
+	 */
+	info: ShareInfo;
 	startedAt: number;
 }
 

@@ -5,21 +5,10 @@ import { createShareDownload } from '$lib/adapters/download/share-download';
 import { ensureWritePermission } from '$lib/adapters/download/save-picker';
 import type { WorkerDecryptTransform } from '$lib/adapters/download/decrypt-transform';
 import type { DownloadRow } from '$lib/adapters/idb/transfer-store';
+import type { ShareInfo } from '$lib/adapters/download/share-info';
 import type { Downloader, DownloadProgress, DownloadState } from '$lib/core/download';
 
-/** The link info of GET /api/s/{token}. */
-export interface ShareInfo {
-	fileName: string | null;
-	encryptedMetadata: string | null;
-	size: number;
-	contentType: string;
-	sharedBy: string | null;
-	expiresAt: string | null;
-	requiresPassword: boolean;
-	downloadsLeft: number | null;
-	encrypted: boolean;
-	encryption: { header: { plaintextSize: number } } | null;
-}
+export type { ShareInfo };
 
 export interface Grant {
 	grant: string;
@@ -83,7 +72,8 @@ export class ShareDownloadState {
 	error = $state<string | null>(null);
 	#downloader: Downloader | null = null;
 	#transform: WorkerDecryptTransform | null = null;
-	#row: DownloadRow | null = null;
+	// Raw: the row goes to IndexedDB, which cannot clone a proxy.
+	#row = $state.raw<DownloadRow | null>(null);
 	readonly #store = new IdbDownloadStore();
 	readonly #token: string;
 	readonly #onOffline = (): void => void this.pause();
@@ -117,6 +107,7 @@ export class ShareDownloadState {
 			handle,
 			fileName,
 			size: info.size,
+			info,
 			startedAt: Date.now()
 		};
 		await this.#store.saveDownload(row);
@@ -124,11 +115,8 @@ export class ShareDownloadState {
 	}
 
 	/** Resumes a saved download; needs a click when the browser forgot the write permission. */
-	async resumeSaved(
-		row: DownloadRow,
-		info: ShareInfo,
-		key: Uint8Array<ArrayBuffer> | null
-	): Promise<void> {
+	async resumeSaved(row: DownloadRow, key: Uint8Array<ArrayBuffer> | null): Promise<void> {
+		const info = row.info;
 		if (!row.handle || !(await ensureWritePermission(row.handle))) {
 			this.error = 'Ferry may not write to the file you picked. Allow it to resume.';
 			return;
