@@ -1,7 +1,14 @@
 import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from './db';
-import { files, shareAccessLog, shareDownloadGrants, shares, users, type shareAccessOutcomes } from './db/schema';
+import {
+	files,
+	shareAccessLog,
+	shareDownloadGrants,
+	shares,
+	users,
+	type shareAccessOutcomes
+} from './db/schema';
 import { ApiError } from './http';
 import { isAllowed, parseCidr, type IpRange } from './ip-allowlist';
 import { verifyPassword } from './password';
@@ -16,7 +23,15 @@ import { hashToken, randomToken } from './tokens';
  * attempt on a known link lands in its access log.
  */
 
-const GRANT_TTL_SECONDS = 600;
+/** Each presigned GET lives 10 minutes; the page asks for a fresh one with its grant. */
+const URL_TTL_SECONDS = 600;
+/**
+ * A grant dies after an hour without a URL refresh, and each refresh pushes that back (sliding),
+ * so a download that keeps going keeps its grant while an abandoned one stops working soon.
+ * The hard cap bounds what one counted download can fetch: a week is 50 GB at about 85 KB/s.
+ */
+export const GRANT_IDLE_SECONDS = 3600;
+export const GRANT_MAX_SECONDS = 7 * 24 * 3600;
 const WINDOW_MS = 15 * 60 * 1000;
 
 // Wrong passwords: 10 per link (whoever sends them) and 30 per IP in 15 minutes.
@@ -43,14 +58,20 @@ const refusals: Record<Refusal | 'not_found', [number, string]> = {
 	not_found: [404, 'This share link is not valid; check that you copied all of it.'],
 	revoked: [410, 'The person who shared this file has turned the link off.'],
 	expired: [410, 'This share link has expired; ask for a new one.'],
-	limit_reached: [410, 'This share link has been used as many times as allowed; ask for a new one.'],
+	limit_reached: [
+		410,
+		'This share link has been used as many times as allowed; ask for a new one.'
+	],
 	ip_refused: [403, 'This share link may not be used from your network.']
 };
 
-const refuse = (code: Refusal | 'not_found') => new ApiError(refusals[code][0], code, refusals[code][1]);
+const refuse = (code: Refusal | 'not_found') =>
+	new ApiError(refusals[code][0], code, refusals[code][1]);
 
 function rateLimited(seconds: number, what: string): ApiError {
-	return new ApiError(429, 'rate_limited', `Too many ${what}; try again in ${seconds} s.`, { 'Retry-After': String(seconds) });
+	return new ApiError(429, 'rate_limited', `Too many ${what}; try again in ${seconds} s.`, {
+		'Retry-After': String(seconds)
+	});
 }
 
 function logAccess(db: Db, shareId: string, meta: AccessMeta, outcome: AccessOutcome): void {
@@ -134,17 +155,26 @@ export function shareInfo(db: Db, token: string, meta: AccessMeta) {
 		sharedBy,
 		expiresAt: share.expiresAt,
 		requiresPassword: share.passwordHash !== null,
-		downloadsLeft: share.maxDownloads === null ? null : Math.max(0, share.maxDownloads - share.downloadCount),
+		downloadsLeft:
+			share.maxDownloads === null ? null : Math.max(0, share.maxDownloads - share.downloadCount),
 		encrypted: encryption !== null,
 		encryption: encryption ? { header: encryption.header } : null
 	};
 }
 
-async function checkPassword(db: Db, share: ShareRow, password: string | undefined, meta: AccessMeta): Promise<void> {
+async function checkPassword(
+	db: Db,
+	share: ShareRow,
+	password: string | undefined,
+	meta: AccessMeta
+): Promise<void> {
 	if (share.passwordHash === null) return;
 	const linkKey = `share:${share.id}`;
 	const ipKey = `ip:${meta.ip ?? 'unknown'}`;
-	const blocked = Math.max(shareLimits.passwordPerLink.retryAfterSeconds(linkKey), shareLimits.passwordPerIp.retryAfterSeconds(ipKey));
+	const blocked = Math.max(
+		shareLimits.passwordPerLink.retryAfterSeconds(linkKey),
+		shareLimits.passwordPerIp.retryAfterSeconds(ipKey)
+	);
 	if (blocked > 0) {
 		logAccess(db, share.id, meta, 'rate_limited');
 		throw rateLimited(blocked, 'wrong passwords');
@@ -152,10 +182,17 @@ async function checkPassword(db: Db, share: ShareRow, password: string | undefin
 	if (password === undefined) {
 		// The page knows from the link info that a password is needed; not a guess, so not counted.
 		logAccess(db, share.id, meta, 'wrong_password');
-		throw new ApiError(401, 'wrong_password', 'This link is protected by a password; enter it to download.');
+		throw new ApiError(
+			401,
+			'wrong_password',
+			'This link is protected by a password; enter it to download.'
+		);
 	}
 	if (await verifyPassword(share.passwordHash, password)) return;
-	const over = Math.max(shareLimits.passwordPerLink.hit(linkKey), shareLimits.passwordPerIp.hit(ipKey));
+	const over = Math.max(
+		shareLimits.passwordPerLink.hit(linkKey),
+		shareLimits.passwordPerIp.hit(ipKey)
+	);
 	if (over > 0) {
 		logAccess(db, share.id, meta, 'rate_limited');
 		throw rateLimited(over, 'wrong passwords');
@@ -170,7 +207,12 @@ async function checkPassword(db: Db, share: ShareRow, password: string | undefin
  * two requests racing for the last download exactly one changes a row; the
  * other is refused. Nothing is awaited between this and the answer.
  */
-function reserveDownload(db: Db, shareId: string, grantHash: string, expiresAt: Date): Refusal | null {
+function reserveDownload(
+	db: Db,
+	shareId: string,
+	grantHash: string,
+	expiresAt: Date
+): Refusal | null {
 	return db.transaction((tx) => {
 		const now = new Date();
 		const reserved = tx
@@ -201,30 +243,134 @@ function reserveDownload(db: Db, shareId: string, grantHash: string, expiresAt: 
  * counts the download and hands out a single-use grant with a presigned GET
  * (Range works on it) that lives as long as the grant.
  */
-export async function requestDownload(deps: { db: Db; storage: StorageAccess }, token: string, password: string | undefined, meta: AccessMeta, origin: string) {
+export async function requestDownload(
+	deps: { db: Db; storage: StorageAccess },
+	token: string,
+	password: string | undefined,
+	meta: AccessMeta,
+	origin: string
+) {
 	const { db, storage } = deps;
 	const { share, file } = admit(db, token, meta);
 	await checkPassword(db, share, password, meta);
 	// Sign before reserving: if storage is down, no download is used up.
-	const provider = storage.get(file.storageProviderId);
-	const url = await storage.call(file.storageProviderId, () =>
-		provider.signGetUrl({
-			key: file.storageKey,
-			expiresInSeconds: GRANT_TTL_SECONDS,
-			fileName: file.encryptionJson ? `${file.id}.ferry` : file.name,
-			contentType: file.contentType,
-			origin
-		})
-	);
+	const { url, expiresAt } = await signFileUrl(storage, file, origin);
 	const grant = randomToken(20);
-	const expiresAt = new Date(Date.now() + GRANT_TTL_SECONDS * 1000);
-	const refusal = reserveDownload(db, share.id, hashToken(grant), expiresAt);
+	const grantExpiresAt = new Date(Date.now() + GRANT_IDLE_SECONDS * 1000);
+	const refusal = reserveDownload(db, share.id, hashToken(grant), grantExpiresAt);
 	if (refusal) {
 		logAccess(db, share.id, meta, refusal);
 		throw refuse(refusal);
 	}
 	logAccess(db, share.id, meta, 'ok');
-	return { grant, url, expiresAt, shareId: share.id, fileId: file.id, roomId: file.roomId };
+	return {
+		grant,
+		url,
+		expiresAt,
+		grantExpiresAt,
+		shareId: share.id,
+		fileId: file.id,
+		roomId: file.roomId
+	};
+}
+
+async function signFileUrl(storage: StorageAccess, file: Found['file'], origin: string) {
+	const provider = storage.get(file.storageProviderId);
+	const url = await storage.call(file.storageProviderId, () =>
+		provider.signGetUrl({
+			key: file.storageKey,
+			expiresInSeconds: URL_TTL_SECONDS,
+			fileName: file.encryptionJson ? `${file.id}.ferry` : file.name,
+			contentType: file.contentType,
+			origin
+		})
+	);
+	return { url, expiresAt: new Date(Date.now() + URL_TTL_SECONDS * 1000) };
+}
+
+/**
+ * A fresh presigned GET for a grant already issued (and counted): a long download outlives its
+ * 10-minute URLs without being counted again. Refused at once when the link is revoked or the
+ * client's IP is no longer allowed; an expired link or a used-up allowance does not stop a
+ * download that was counted before. Each refresh slides the grant's life (see GRANT_IDLE_SECONDS).
+ */
+export async function refreshGrantUrl(
+	deps: { db: Db; storage: StorageAccess },
+	token: string,
+	grant: string,
+	meta: AccessMeta,
+	origin: string
+) {
+	const { db, storage } = deps;
+	const { share, file } = lookUp(db, token, meta);
+	const row = db
+		.select()
+		.from(shareDownloadGrants)
+		.where(
+			and(eq(shareDownloadGrants.id, hashToken(grant)), eq(shareDownloadGrants.shareId, share.id))
+		)
+		.get();
+	if (!row)
+		throw new ApiError(
+			404,
+			'grant_not_found',
+			'This download grant does not belong to this link; start the download again.'
+		);
+	const refusal = refusalFor(share, meta);
+	if (refusal === 'revoked' || refusal === 'ip_refused') {
+		logAccess(db, share.id, meta, refusal);
+		throw refuse(refusal);
+	}
+	if (row.usedAt)
+		throw new ApiError(
+			409,
+			'grant_used',
+			'This download already finished; start a new one to download again.'
+		);
+	const now = Date.now();
+	if (row.expiresAt.getTime() <= now) {
+		throw new ApiError(
+			410,
+			'grant_expired',
+			'This download was idle for too long; start it again (this counts as a new download).'
+		);
+	}
+	const signed = await signFileUrl(storage, file, origin);
+	const cap = row.createdAt.getTime() + GRANT_MAX_SECONDS * 1000;
+	const grantExpiresAt = new Date(Math.min(cap, now + GRANT_IDLE_SECONDS * 1000));
+	// Only while still unused: a grant completed meanwhile keeps its usedAt and is not extended.
+	db.update(shareDownloadGrants)
+		.set({ expiresAt: grantExpiresAt })
+		.where(and(eq(shareDownloadGrants.id, row.id), isNull(shareDownloadGrants.usedAt)))
+		.run();
+	return { ...signed, grantExpiresAt };
+}
+
+/**
+ * A presigned GET for previewing without counting a download. Only for links without a
+ * download limit: a presigned URL reaches the whole object, so on a limited link a preview
+ * URL would be an uncounted download. There the page previews with its download grant.
+ */
+export async function requestPreview(
+	deps: { db: Db; storage: StorageAccess },
+	token: string,
+	password: string | undefined,
+	meta: AccessMeta,
+	origin: string
+) {
+	const { db, storage } = deps;
+	const { share, file } = admit(db, token, meta);
+	if (share.maxDownloads !== null) {
+		throw new ApiError(
+			409,
+			'preview_needs_download',
+			'This link allows a limited number of downloads; start the download to preview the file.'
+		);
+	}
+	await checkPassword(db, share, password, meta);
+	const signed = await signFileUrl(storage, file, origin);
+	logAccess(db, share.id, meta, 'ok');
+	return signed;
 }
 
 /**
@@ -238,13 +384,17 @@ export function completeGrant(db: Db, token: string, grant: string, meta: Access
 	const row = db
 		.select()
 		.from(shareDownloadGrants)
-		.where(and(eq(shareDownloadGrants.id, hashToken(grant)), eq(shareDownloadGrants.shareId, share.id)))
+		.where(
+			and(eq(shareDownloadGrants.id, hashToken(grant)), eq(shareDownloadGrants.shareId, share.id))
+		)
 		.get();
-	if (!row) throw new ApiError(404, 'grant_not_found', 'This download grant does not belong to this link.');
+	if (!row)
+		throw new ApiError(404, 'grant_not_found', 'This download grant does not belong to this link.');
 	const closed = db
 		.update(shareDownloadGrants)
 		.set({ usedAt: new Date() })
 		.where(and(eq(shareDownloadGrants.id, row.id), isNull(shareDownloadGrants.usedAt)))
 		.run();
-	if (closed.changes === 0) throw new ApiError(409, 'grant_used', 'This download was already reported as finished.');
+	if (closed.changes === 0)
+		throw new ApiError(409, 'grant_used', 'This download was already reported as finished.');
 }

@@ -1,13 +1,14 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StoredPart, TransferRecord, TransferStore } from '$lib/ports';
 import type { EncryptionHeader } from '$lib/core/crypto';
+import type { ShareInfo } from '$lib/adapters/download/share-info';
 
 /**
  * Ferry's one IndexedDB database (Workbox QueueDb style): schema, version and upgrade live
  * here and nowhere else. Page and upload worker open it; the service worker may later.
  */
 export const DB_NAME = 'ferry';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** What the browser needs to find the bytes again after a reload. */
 export interface FileRef {
@@ -73,11 +74,34 @@ export interface RoomKeyRow {
 	savedAt: number;
 }
 
+/**
+ * A share-link download in progress (adapters/download/idb-download-store.ts): enough to
+ * resume it after a reload or a browser restart without counting another download.
+ */
+export interface DownloadRow {
+	downloadId: string;
+	token: string;
+	grant: string;
+	/** The file picked with showSaveFilePicker; absent on the stream path, which cannot resume. */
+	handle?: FileSystemFileHandle;
+	fileName: string;
+	size: number;
+	/**
+	 * The link info when the download started: a link whose last download this was refuses
+	 * its info afterwards (limit_reached), yet the download it counted must still resume.
+	 */
+	info: ShareInfo;
+	startedAt: number;
+}
+
 export interface FerryDB extends DBSchema {
 	transfers: { key: string; value: TransferRow; indexes: { roomId: string } };
 	parts: { key: [string, number]; value: PartRow; indexes: { transferId: string } };
 	fileKeys: { key: string; value: FileKeyRow; indexes: { fileId: string } };
 	roomKeys: { key: string; value: RoomKeyRow };
+	downloads: { key: string; value: DownloadRow; indexes: { token: string } };
+	/** Ranges written and checkpointed, one row each so marking one never rewrites a list. */
+	downloadRanges: { key: [string, number]; value: { downloadId: string; index: number } };
 }
 
 let opening: Promise<IDBPDatabase<FerryDB>> | null = null;
@@ -95,6 +119,11 @@ export function openFerryDb(): Promise<IDBPDatabase<FerryDB>> {
 			}
 			if (oldVersion < 2) {
 				db.createObjectStore('roomKeys', { keyPath: 'roomId' });
+			}
+			if (oldVersion < 3) {
+				const downloads = db.createObjectStore('downloads', { keyPath: 'downloadId' });
+				downloads.createIndex('token', 'token');
+				db.createObjectStore('downloadRanges', { keyPath: ['downloadId', 'index'] });
 			}
 		},
 		blocking() {

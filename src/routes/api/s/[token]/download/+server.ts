@@ -12,6 +12,21 @@ export const POST: RequestHandler = api(async (event) => {
 	const meta = requestMeta(event);
 	const { password } = await readJson(event.request, downloadRequestSchema);
 	const result = await requestDownload(deps, event.params.token, password, meta, event.url.origin);
-	audit(deps.db, { action: 'share_downloaded', roomId: result.roomId, targetType: 'share', targetId: result.shareId, details: { fileId: result.fileId }, ...meta });
-	return json({ grant: result.grant, url: result.url, expiresAt: result.expiresAt }, { headers: { 'cache-control': 'no-store' } });
+	audit(deps.db, {
+		action: 'share_downloaded',
+		roomId: result.roomId,
+		targetType: 'share',
+		targetId: result.shareId,
+		details: { fileId: result.fileId },
+		...meta
+	});
+	return json(
+		{
+			grant: result.grant,
+			url: result.url,
+			expiresAt: result.expiresAt,
+			grantExpiresAt: result.grantExpiresAt
+		},
+		{ headers: { 'cache-control': 'no-store' } }
+	);
 });

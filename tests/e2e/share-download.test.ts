@@ -1,0 +1,309 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+	MemoryTransferStore,
+	NodeHasher,
+	NodePartSender,
+	NodeUploadApi,
+	RecordCipher,
+	SwitchableNetworkStatus,
+	openFileSource,
+	systemClock,
+	systemRandom
+} from '$lib/adapters/node';
+import { encodeBase64url } from '$lib/core/crypto/base64url';
+import {
+	createHeader,
+	encryptMetadata,
+	fileKeyToFragment,
+	generateFileKey
+} from '$lib/core/crypto';
+import { TransferRunner } from '$lib/core/upload';
+import { launchBrowser } from '../helpers/browser';
+import { newUser, type ApiClient } from '../helpers/api-client';
+
+/**
+ * A recipient without an account downloads shared files through /s/{token} in Chromium. The
+ * save picker is replaced by one that hands out a file in the origin-private file system, so
+ * the test can read the saved bytes back and compare their SHA-256 with the source.
+ */
+
+const baseURL = inject('ferryUrl');
+const MiB = 1024 * 1024;
+/** Ten 8 MiB ranges and a short one: enough to cut a download off in the middle. */
+const FILE_SIZE = 80 * MiB + 12_345;
+const RANGE_SIZE = 8 * MiB;
+const CONCURRENCY = 5;
+
+let browser: Browser;
+let workDir: string;
+let source: { path: string; sha256: string };
+let owner: { client: ApiClient; api: NodeUploadApi; roomId: string };
+
+beforeAll(async () => {
+	browser = await launchBrowser();
+	workDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-share-download-'));
+	source = await writeRandomFile(path.join(workDir, 'source.bin'), FILE_SIZE);
+	const { client } = await newUser(baseURL, 'Sam Sender');
+	const token = await client.json<{ token: string }>('POST', '/api/tokens', { name: 'share-e2e' });
+	const room = await client.json<{ id: string }>('POST', '/api/rooms', { name: 'Shared' });
+	const api = new NodeUploadApi({
+		baseUrl: baseURL,
+		auth: { kind: 'bearer', token: token.body.token }
+	});
+	owner = { client, api, roomId: room.body.id };
+}, 120_000);
+
+afterAll(async () => {
+	await browser?.close();
+	if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+async function writeRandomFile(filePath: string, size: number) {
+	const hash = createHash('sha256');
+	const handle = await open(filePath, 'w');
+	try {
+		for (let written = 0; written < size;) {
+			const chunk = randomBytes(Math.min(4 * MiB, size - written));
+			hash.update(chunk);
+			await handle.write(chunk);
+			written += chunk.length;
+		}
+	} finally {
+		await handle.close();
+	}
+	return { path: filePath, sha256: hash.digest('hex') };
+}
+
+/** Uploads the source with the upload core (encrypted with a sealed name when asked). */
+async function uploadSource(name: string, encrypt: boolean) {
+	const file = await openFileSource(source.path, { name, type: 'application/octet-stream' });
+	let key: Uint8Array<ArrayBuffer> | null = null;
+	let cipher: RecordCipher | undefined;
+	if (encrypt) {
+		key = generateFileKey();
+		const encryptedMetadata = await encryptMetadata(key, { name, type: 'video/mp4' });
+		cipher = await RecordCipher.create({
+			key,
+			header: createHeader({ plaintextSize: FILE_SIZE }),
+			extras: { encryptedMetadata }
+		});
+	}
+	const runner = new TransferRunner(
+		{ transferId: randomUUID(), roomId: owner.roomId, file },
+		{
+			api: owner.api,
+			sender: new NodePartSender(),
+			store: new MemoryTransferStore(),
+			clock: systemClock,
+			network: new SwitchableNetworkStatus(),
+			random: systemRandom,
+			hasher: new NodeHasher(),
+			...(cipher && { cipher })
+		},
+		{ checksumAlgorithm: 'CRC32C' }
+	);
+	await runner.start();
+	const state = runner.state;
+	if (state.status !== 'done') throw new Error(`upload ended ${state.status}`);
+	return { fileId: state.file.id, key };
+}
+
+async function shareLink(fileId: string, options: Record<string, unknown> = {}) {
+	const created = await owner.client.json<{ id: string; token: string }>(
+		'POST',
+		`/api/files/${fileId}/shares`,
+		options
+	);
+	expect(created.status).toBe(201);
+	return created.body;
+}
+
+async function downloadCount(fileId: string, shareId: string): Promise<number> {
+	const list = await owner.client.json<{ shares: { id: string; downloadCount: number }[] }>(
+		'GET',
+		`/api/files/${fileId}/shares`
+	);
+	return list.body.shares.find((s) => s.id === shareId)!.downloadCount;
+}
+
+/** An anonymous recipient whose save picker writes into OPFS `saved.bin`. */
+async function recipient(options: { serviceWorkers?: 'allow' | 'block' } = {}) {
+	const context = await browser.newContext({ baseURL, ...options });
+	await context.addInitScript(() => {
+		(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async () => {
+			const root = await navigator.storage.getDirectory();
+			return root.getFileHandle('saved.bin', { create: true });
+		};
+	});
+	return context;
+}
+
+async function savedSha256(page: Page): Promise<{ size: number; sha256: string }> {
+	return page.evaluate(async () => {
+		const root = await navigator.storage.getDirectory();
+		const file = await (await root.getFileHandle('saved.bin')).getFile();
+		const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+		const hex = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0'));
+		return { size: file.size, sha256: hex.join('') };
+	});
+}
+
+function isRangeRequest(request: Request): boolean {
+	return request.headers()['range'] !== undefined && !request.url().includes('/api/');
+}
+
+async function waitForDone(page: Page, timeout = 120_000): Promise<void> {
+	await page.getByTestId('share-done').waitFor({ timeout });
+}
+
+describe('share links: the recipient page downloads the file', () => {
+	it('saves a plain shared file identical to the source and counts one download', async () => {
+		const { fileId } = await uploadSource('holiday.bin', false);
+		const link = await shareLink(fileId, { password: 'correct horse' });
+		const context = await recipient();
+		const page = await context.newPage();
+		await page.goto(`/s/${link.token}`);
+		await expect.poll(() => page.getByTestId('share-file-name').textContent()).toBe('holiday.bin');
+		expect(await page.getByTestId('share-by').textContent()).toBe('Sam Sender');
+
+		await page.getByTestId('share-password').fill('wrong one');
+		await page.getByTestId('share-download').click();
+		await expect
+			.poll(() => page.getByTestId('share-error').textContent())
+			.toContain('password is wrong');
+
+		await page.getByTestId('share-password').fill('correct horse');
+		await page.getByTestId('share-download').click();
+		await waitForDone(page);
+		expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
+		expect(await downloadCount(fileId, link.id)).toBe(1);
+		await context.close();
+	}, 180_000);
+
+	it('decrypts an end-to-end encrypted file in the browser; the key never leaves it', async () => {
+		const { fileId, key } = await uploadSource('secret-plans.mp4', true);
+		const link = await shareLink(fileId);
+		const fragmentKey = fileKeyToFragment(key!).slice(2);
+		expect(fragmentKey).toBe(encodeBase64url(key!));
+		const context = await recipient();
+		const sent: string[] = [];
+		context.on('request', (request) => {
+			const url = new URL(request.url());
+			url.hash = '';
+			sent.push(url.href, JSON.stringify(request.headers()), request.postData() ?? '');
+		});
+		const page = await context.newPage();
+		await page.goto(`/s/${link.token}#${fileKeyToFragment(key!)}`);
+		await expect
+			.poll(() => page.getByTestId('share-file-name').textContent())
+			.toBe('secret-plans.mp4');
+		await page.getByTestId('share-download').click();
+		await waitForDone(page);
+		expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
+		expect(sent.length).toBeGreaterThan(10);
+		expect(sent.filter((text) => text.includes(fragmentKey))).toEqual([]);
+		await context.close();
+	}, 180_000);
+
+	it('tells a recipient with a cut-down link that the key is missing', async () => {
+		const { fileId } = await uploadSource('no-key.mp4', true);
+		const link = await shareLink(fileId);
+		const context = await recipient();
+		const page = await context.newPage();
+		await page.goto(`/s/${link.token}`);
+		await expect
+			.poll(() => page.getByTestId('share-key-problem').textContent())
+			.toContain('missing its key');
+		await context.close();
+	}, 120_000);
+
+	it('says why a revoked link does not work', async () => {
+		const { fileId } = await uploadSource('gone.bin', false);
+		const link = await shareLink(fileId);
+		expect((await owner.client.json('DELETE', `/api/shares/${link.id}`)).status).toBe(204);
+		const context = await recipient();
+		const page = await context.newPage();
+		await page.goto(`/s/${link.token}`);
+		await expect
+			.poll(() => page.getByTestId('share-refusal').textContent())
+			.toContain('turned the link off');
+		await context.close();
+	}, 120_000);
+
+	/** A recipient with throttled network (about 20 MB/s) and a count of the range requests. */
+	async function slowRecipient(token: string) {
+		// Service workers blocked: every range request is then the page's own, counted once.
+		const context = await recipient({ serviceWorkers: 'block' });
+		const page = await context.newPage();
+		const ranges: string[] = [];
+		context.on('request', (request) => {
+			if (isRangeRequest(request)) ranges.push(request.headers()['range']!);
+		});
+		const cdp = await context.newCDPSession(page);
+		await cdp.send('Network.enable');
+		await cdp.send('Network.emulateNetworkConditions', {
+			offline: false,
+			latency: 5,
+			downloadThroughput: 20 * 1024 * 1024,
+			uploadThroughput: 20 * 1024 * 1024
+		});
+		await page.goto(`/s/${token}`);
+		await page.getByTestId('share-download').click();
+		// Wait until about a third is saved, so the cut lands in the middle.
+		await expect
+			.poll(() => page.getByTestId('share-progress-bar').getAttribute('aria-valuenow'), {
+				timeout: 60_000,
+				interval: 100
+			})
+			.not.toMatch(/^([0-2]?\d)$/);
+		return { context, page, ranges };
+	}
+
+	const rangeCount = Math.ceil(FILE_SIZE / RANGE_SIZE);
+
+	it('pauses when the network drops and carries on when it is back, fetching again only the ranges in flight', async () => {
+		const { fileId } = await uploadSource('offline-trip.bin', false);
+		const link = await shareLink(fileId);
+		const { context, page, ranges } = await slowRecipient(link.token);
+		await context.setOffline(true);
+		await expect
+			.poll(() => page.getByTestId('share-progress').getAttribute('data-status'))
+			.toBe('paused');
+		const beforeCut = ranges.length;
+		expect(beforeCut).toBeLessThan(rangeCount);
+		await context.setOffline(false);
+		await waitForDone(page);
+		expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
+		expect(ranges.length).toBeLessThanOrEqual(rangeCount + CONCURRENCY);
+		expect(await downloadCount(fileId, link.id)).toBe(1);
+		await context.close();
+	}, 240_000);
+
+	it('resumes a paused download after a reload without counting it again, even on a used-up link', async () => {
+		const { fileId } = await uploadSource('long-trip.bin', false);
+		const link = await shareLink(fileId, { maxDownloads: 1 });
+		const { context, page, ranges } = await slowRecipient(link.token);
+		await page.getByTestId('share-pause').click();
+		await expect
+			.poll(() => page.getByTestId('share-progress').getAttribute('data-status'))
+			.toBe('paused');
+		const beforeCut = ranges.length;
+		await page.reload();
+		// The link's only download is in use: the page offers to resume it, not a new one.
+		await page.getByTestId('share-resume-saved').click();
+		await waitForDone(page);
+		expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
+		expect(ranges.length).toBeGreaterThanOrEqual(rangeCount);
+		expect(ranges.length).toBeLessThanOrEqual(rangeCount + CONCURRENCY);
+		// After the reload only what was not saved is fetched.
+		expect(ranges.length - beforeCut).toBeLessThan(rangeCount);
+		expect(await downloadCount(fileId, link.id)).toBe(1);
+		expect(await page.getByTestId('share-download').count()).toBe(0);
+		await context.close();
+	}, 240_000);
+});
