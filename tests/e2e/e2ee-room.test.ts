@@ -264,8 +264,8 @@ describe('end-to-end encrypted room in Chromium', () => {
 				return result;
 			}, roomId);
 			expect(after).toEqual({
-				version: 2,
-				stores: ['fileKeys', 'parts', 'roomKeys', 'transfers'],
+				version: 3,
+				stores: ['downloadRanges', 'downloads', 'fileKeys', 'parts', 'roomKeys', 'transfers'],
 				kept: 'kept.bin',
 				keyBytes: 32
 			});

@@ -4,7 +4,12 @@
  */
 import type { TransferErrorData } from '$lib/core/errors';
 import type { ProgressSnapshot, TransferState } from '$lib/core/upload';
-import type { PickedFile } from '$lib/adapters/file/picked';
+
+/** A file to send, with the handle Chromium's pickers and drops give (resume after a restart). */
+export interface PickedFile {
+	readonly file: File;
+	readonly handle?: FileSystemFileHandle;
+}
 
 export const TRANSFERS_CHANNEL = 'ferry-transfers';
 

@@ -4,10 +4,9 @@
  * browser restart with one permission click, without copying the file into IndexedDB.
  * Elsewhere the plain File is all there is. Page only (pickers need a window).
  */
-export interface PickedFile {
-	readonly file: File;
-	readonly handle?: FileSystemFileHandle;
-}
+import type { PickedFile } from '$lib/workers/upload-protocol';
+
+export type { PickedFile };
 
 /** Folders deeper than this are not walked (a symlink loop, or a home folder dropped by mistake). */
 const MAX_DEPTH = 32;
