@@ -11,6 +11,7 @@ import { BackgroundUploads, GRANT_MS } from './background-uploads';
 import { handleMessage } from './messages';
 import { openFromNotification } from './notifications';
 import { isPrecachedPath, respondToNavigation } from './navigation';
+import { downloadStreamIdOf, handleDownloadStreamMessage, isDownloadStreamMessage, respondToDownloadStream } from './download-stream';
 import { handlePreviewMessage, isPreviewMessage, previewIdOf, respondToPreview } from './preview';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -31,6 +32,15 @@ cleanupOutdatedCaches();
 clientsClaim();
 
 const precachedPaths = new Set(precached);
+
+// Share downloads streamed to the browser's own download (./download-stream.ts); first, and
+// it stops other listeners, because it is a navigation the offline handler would answer too.
+sw.addEventListener('fetch', (event) => {
+	const id = downloadStreamIdOf(event.request, sw.location.origin);
+	if (id === null) return;
+	event.stopImmediatePropagation();
+	event.respondWith(respondToDownloadStream(id));
+});
 
 // Previews of encrypted files (./preview.ts); registered before navigation so it sees them first.
 sw.addEventListener('fetch', (event) => {
@@ -73,6 +83,7 @@ sw.addEventListener('message', (event) => {
 		return;
 	}
 	const port = event.ports[0];
+	if (isDownloadStreamMessage(event.data)) return handleDownloadStreamMessage(event.data, port);
 	event.waitUntil(
 		(isPreviewMessage(event.data)
 			? handlePreviewMessage(event.data)

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -234,6 +235,32 @@ describe('share links: the recipient page downloads the file', () => {
 			.toContain('turned the link off');
 		await context.close();
 	}, 120_000);
+
+	it('streams an encrypted file through the service worker into the browser download when there is no save picker', async () => {
+		const { fileId, key } = await uploadSource('no-picker.mp4', true);
+		const link = await shareLink(fileId);
+		const context = await browser.newContext({ baseURL, acceptDownloads: true });
+		await context.addInitScript(() => {
+			(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = undefined;
+		});
+		const page = await context.newPage();
+		await page.goto(`/s/${link.token}#${fileKeyToFragment(key!)}`);
+		await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+		await expect
+			.poll(() => page.getByTestId('share-no-resume').textContent())
+			.toContain('cannot resume it after a reload');
+		const downloaded = page.waitForEvent('download', { timeout: 60_000 });
+		await page.getByTestId('share-download').click();
+		const download = await downloaded;
+		expect(download.suggestedFilename()).toBe('no-picker.mp4');
+		const saved = await download.path();
+		const hash = createHash('sha256');
+		for await (const chunk of createReadStream(saved)) hash.update(chunk as Buffer);
+		expect(hash.digest('hex')).toBe(source.sha256);
+		await page.getByTestId('share-done').waitFor();
+		expect(await downloadCount(fileId, link.id)).toBe(1);
+		await context.close();
+	}, 180_000);
 
 	/** A recipient with throttled network (about 20 MB/s) and a count of the range requests. */
 	async function slowRecipient(token: string) {

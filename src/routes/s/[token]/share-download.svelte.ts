@@ -3,6 +3,7 @@ import { IdbDownloadStore } from '$lib/adapters/download/idb-download-store';
 import { readShareError } from '$lib/adapters/download/grant-url-source';
 import { createShareDownload } from '$lib/adapters/download/share-download';
 import { ensureWritePermission } from '$lib/adapters/download/save-picker';
+import type { ServiceWorkerStreamWriter } from '$lib/adapters/download/sw-stream-writer';
 import type { WorkerDecryptTransform } from '$lib/adapters/download/decrypt-transform';
 import type { DownloadRow } from '$lib/adapters/idb/transfer-store';
 import type { ShareInfo } from '$lib/adapters/download/share-info';
@@ -72,8 +73,7 @@ export class ShareDownloadState {
 	error = $state<string | null>(null);
 	#downloader: Downloader | null = null;
 	#transform: WorkerDecryptTransform | null = null;
-	// Raw: the row goes to IndexedDB, which cannot clone a proxy.
-	#row = $state.raw<DownloadRow | null>(null);
+	#grant = $state('');
 	readonly #store = new IdbDownloadStore();
 	readonly #token: string;
 	readonly #onOffline = (): void => void this.pause();
@@ -85,7 +85,7 @@ export class ShareDownloadState {
 
 	/** The grant of the running download: the page previews limited links with it. */
 	get grant(): string | null {
-		return this.#row?.grant ?? null;
+		return this.#grant || null;
 	}
 
 	/** An unfinished download of this link saved in this browser (after a reload or restart). */
@@ -114,6 +114,16 @@ export class ShareDownloadState {
 		await this.#run(row, grant.url, info, key);
 	}
 
+	/** No save picker: stream through the service worker into the browser's download. */
+	async startStream(
+		grant: Grant,
+		writer: ServiceWorkerStreamWriter,
+		info: ShareInfo,
+		key: Uint8Array<ArrayBuffer> | null
+	): Promise<void> {
+		await this.#run(null, grant.url, info, key, writer, grant.grant);
+	}
+
 	/** Resumes a saved download; needs a click when the browser forgot the write permission. */
 	async resumeSaved(row: DownloadRow, key: Uint8Array<ArrayBuffer> | null): Promise<void> {
 		const info = row.info;
@@ -125,21 +135,23 @@ export class ShareDownloadState {
 	}
 
 	async #run(
-		row: DownloadRow,
+		row: DownloadRow | null,
 		url: string | null,
 		info: ShareInfo,
-		key: Uint8Array<ArrayBuffer> | null
+		key: Uint8Array<ArrayBuffer> | null,
+		streamWriter: ServiceWorkerStreamWriter | null = null,
+		streamGrant = ''
 	): Promise<void> {
-		this.#row = row;
+		this.#grant = row?.grant ?? streamGrant;
 		this.error = null;
 		const plainSize = info.encryption ? info.encryption.header.plaintextSize : info.size;
 		const { downloader, transform } = createShareDownload({
 			token: this.#token,
-			grant: row.grant,
+			grant: this.#grant,
 			url,
 			storedSize: info.size,
 			encryption: info.encryption && key ? { header: info.encryption.header, key } : null,
-			writer: new FileHandleWriter(row.handle!, plainSize),
+			writer: streamWriter ?? new FileHandleWriter(row!.handle!, plainSize),
 			events: {
 				state: (state) => {
 					this.status = state.status;
@@ -160,11 +172,11 @@ export class ShareDownloadState {
 	}
 
 	async #settle(): Promise<void> {
-		if (this.status !== 'done' || !this.#row) return;
+		if (this.status !== 'done' || !this.#grant) return;
 		this.#detach();
 		await shareRequest(
 			'POST',
-			`/api/s/${encodeURIComponent(this.#token)}/grants/${encodeURIComponent(this.#row.grant)}/complete`
+			`/api/s/${encodeURIComponent(this.#token)}/grants/${encodeURIComponent(this.#grant)}/complete`
 		).catch(() => {
 			// The file is saved; a lost completion report only leaves the grant open.
 		});
