@@ -8,7 +8,14 @@ import {
 	importFileKey,
 	parseHeader
 } from '../../src/lib/core/crypto';
-import { launchBrowser } from '../helpers/browser';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+	launchBrowser,
+	launchPersistent,
+	makeProfileDir,
+	removeProfileDir
+} from '../helpers/browser';
 import {
 	MiB,
 	bigFile,
@@ -32,11 +39,14 @@ afterAll(async () => {
 
 describe('end-to-end encrypted upload', () => {
 	it('uploads 1 GiB encrypted through the room page; the stored ciphertext decrypts to the same bytes with the key kept in IndexedDB', async () => {
-		const context = await browser.newContext({ baseURL, acceptDownloads: true });
+		// A profile on disk, like a real user's: an off-the-record context's quota is too small
+		// to save a 1 GiB file into the origin-private file system.
+		const profile = makeProfileDir();
+		const context = await launchPersistent(profile);
 		try {
 			const { client, roomId } = await signedInRoom(context, baseURL);
-			const page = await context.newPage();
-			await page.goto(`/rooms/${roomId}`);
+			const page = context.pages()[0] ?? (await context.newPage());
+			await page.goto(`${baseURL}/rooms/${roomId}`);
 			await page.getByTestId('encrypt-toggle').check();
 			await expect
 				.poll(() => page.getByTestId('encrypt-note').textContent())
@@ -84,14 +94,52 @@ describe('end-to-end encrypted upload', () => {
 			const key = await importFileKey(new Uint8Array(saved!.key));
 			const plain = await downloadSha256(client, fileId!, createDecryptStream(key, header));
 			expect(plain).toEqual({ sha256: file.sha256, bytes: SIZE });
+
+			// "Download and decrypt" in the room: the download engine decrypts in a worker and writes
+			// into the file the save picker gives (here a file in the origin-private file system,
+			// sent to a hashing server as a File body so the gigabyte streams from disk).
+			await page.evaluate(() => {
+				(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (o?: {
+					suggestedName?: string;
+				}) =>
+					(await navigator.storage.getDirectory()).getFileHandle(o?.suggestedName ?? 'x', {
+						create: true
+					});
+			});
+			const row = page
+				.getByTestId('file')
+				.filter({ has: page.getByTestId('file-download-decrypted') });
+			await row.getByTestId('file-download-decrypted').click();
+			await expect
+				.poll(() => row.getByTestId('file-download-progress').textContent(), { timeout: 240_000 })
+				.toBe('Saved');
+			const hasher = await hashServer();
+			try {
+				const inBrowser = await page.evaluate(
+					async ({ name, url }) => {
+						const saved = await (
+							await (await navigator.storage.getDirectory()).getFileHandle(name)
+						).getFile();
+						return (await (await fetch(url, { method: 'POST', body: saved })).json()) as unknown;
+					},
+					{ name: file.name, url: hasher.url }
+				);
+				expect(inBrowser).toEqual({ sha256: file.sha256, bytes: SIZE });
+			} finally {
+				hasher.close();
+			}
 		} finally {
 			await context.close();
+			removeProfileDir(profile);
 		}
 	}, 420_000);
 
-	it('"Download and decrypt" in the room list gives back the original file', async () => {
+	it('without a save picker (Firefox, Safari), "Download and decrypt" hands the decrypted file to the browser', async () => {
 		const context = await browser.newContext({ baseURL, acceptDownloads: true });
 		try {
+			await context.addInitScript(() => {
+				delete (window as unknown as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+			});
 			const { roomId } = await signedInRoom(context, baseURL);
 			const page = await context.newPage();
 			await page.goto(`/rooms/${roomId}`);
@@ -122,3 +170,27 @@ describe('end-to-end encrypted upload', () => {
 		}
 	});
 });
+
+/** Hashes what a page POSTs (CORS open), so a saved file is checked without crossing DevTools. */
+async function hashServer(): Promise<{ url: string; close: () => void }> {
+	const server = http.createServer((request, response) => {
+		const hash = createHash('sha256');
+		let bytes = 0;
+		request.on('data', (chunk: Buffer) => {
+			hash.update(chunk);
+			bytes += chunk.length;
+		});
+		request.on('end', () => {
+			response.writeHead(200, {
+				'content-type': 'application/json',
+				'access-control-allow-origin': '*'
+			});
+			response.end(JSON.stringify({ sha256: hash.digest('hex'), bytes }));
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	return {
+		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+		close: () => server.close()
+	};
+}
