@@ -38,7 +38,7 @@ afterAll(async () => {
 });
 
 describe('end-to-end encrypted upload', () => {
-	it('uploads 1 GiB encrypted through the room page; the stored ciphertext decrypts to the same bytes in Node and through the room'\''s "Download and decrypt"', async () => {
+	it('uploads 1 GiB encrypted through the room page; the stored ciphertext decrypts to the same bytes in Node and through the room list\'s "Download and decrypt"', async () => {
 		// A profile on disk, like a real user's: an off-the-record context's quota is too small
 		// to save a 1 GiB file into the origin-private file system.
 		const profile = makeProfileDir();
