@@ -38,6 +38,7 @@ type Info = {
 	downloadsLeft: number | null;
 	encrypted: boolean;
 	encryption: { header: unknown } | null;
+	watermark: string | null;
 };
 type Grant = { grant: string; url: string; expiresAt: string };
 
@@ -227,6 +228,15 @@ describe('share links: creating and managing', () => {
 });
 
 describe('share links: recipients', () => {
+	it('gives a "watermark previews" link the recipient\'s address and the time to draw into previews', async () => {
+		const { owner, file } = await setup('photo.png');
+		const created = await share(owner.client, file.id, { watermark: true });
+		const shown = await info(created.token);
+		expect(shown.status).toBe(200);
+		const text = shown.body.watermark ?? '';
+		expect(text).toMatch(/^(::ffff:)?127\.0\.0\.1 · \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+	});
+
 	it('shows the file before any password, downloads it with Range, and counts it once', async () => {
 		const { owner, file, data } = await setup('Quarterly report.pdf');
 		const created = await share(owner.client, file.id, { maxDownloads: 3 });
@@ -242,7 +252,8 @@ describe('share links: recipients', () => {
 			requiresPassword: false,
 			downloadsLeft: 3,
 			encrypted: false,
-			encryption: null
+			encryption: null,
+			watermark: null
 		});
 		const before = Date.now();
 		const granted = await download(created.token);

@@ -158,8 +158,16 @@ export function shareInfo(db: Db, token: string, meta: AccessMeta) {
 		downloadsLeft:
 			share.maxDownloads === null ? null : Math.max(0, share.maxDownloads - share.downloadCount),
 		encrypted: encryption !== null,
-		encryption: encryption ? { header: encryption.header } : null
+		encryption: encryption ? { header: encryption.header } : null,
+		// "Watermark previews": the page draws this into image previews and over PDFs. Only the
+		// server knows the address the recipient comes from.
+		watermark: share.watermarkPreviews ? watermarkText(meta.ip, new Date()) : null
 	};
+}
+
+/** `203.0.113.7 · 2026-11-28 10:41 UTC`: who looked, and when, in the picture itself. */
+export function watermarkText(ip: string | null, at: Date): string {
+	return `${ip ?? 'unknown address'} · ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 async function checkPassword(

@@ -11,4 +11,6 @@ export interface ShareInfo {
 	downloadsLeft: number | null;
 	encrypted: boolean;
 	encryption: { header: { plaintextSize: number } } | null;
+	/** "Watermark previews": the recipient's address and the time, drawn into previews. */
+	watermark?: string | null;
 }
