@@ -18,11 +18,10 @@ export class FileHandleWriter implements CheckpointingWriter {
 	}
 
 	async #open(): Promise<FileSystemWritableFileStream> {
-		if (!this.#stream) {
-			this.#stream = await this.#handle.createWritable({ keepExistingData: true });
-			// Sized up front: offsets past the end would otherwise leave the file short until the end.
-			await this.#stream.truncate(this.#size);
-		}
+		// Not sized up front: reopening with keepExistingData copies the whole file as it stands,
+		// so a file truncated to its full size at the start cost a full copy at every checkpoint
+		// (2 GiB downloads ran at a fifth of raw speed). A write past the end extends the file.
+		this.#stream ??= await this.#handle.createWritable({ keepExistingData: true });
 		return this.#stream;
 	}
 
@@ -38,12 +37,10 @@ export class FileHandleWriter implements CheckpointingWriter {
 	}
 
 	async close(): Promise<void> {
-		if (!this.#stream) {
-			// Nothing written in this session (an empty file, or all ranges already there).
-			await (await this.#open()).close();
-			this.#stream = null;
-			return;
-		}
+		// Exactly the file's size: also right for an empty file, or when nothing was written in
+		// this session because every range was already there.
+		const stream = await this.#open();
+		await stream.truncate(this.#size);
 		await this.checkpoint();
 	}
 
