@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -133,16 +132,27 @@ describe('end-to-end encrypted room in Chromium', () => {
 				.toBe(name);
 			expect(await b.getByTestId('room-key-missing').count()).toBe(0);
 
-			// B decrypts it in the browser with the unwrapped file key.
-			const [download] = await Promise.all([
-				b.waitForEvent('download', { timeout: 60_000 }),
-				bRow.getByTestId('file-download-decrypted').click()
-			]);
-			expect(download.suggestedFilename()).toBe(name);
-			const saveTo = `${file.path}.b`;
-			await download.saveAs(saveTo);
-			const sha256 = createHash('sha256').update(fs.readFileSync(saveTo)).digest('hex');
-			fs.rmSync(saveTo);
+			// B decrypts it in the browser with the unwrapped file key, through the download engine
+			// into the file the save picker gives (answered here with an origin-private file).
+			await b.evaluate(() => {
+				(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (o?: {
+					suggestedName?: string;
+				}) =>
+					(await navigator.storage.getDirectory()).getFileHandle(o?.suggestedName ?? 'x', {
+						create: true
+					});
+			});
+			await bRow.getByTestId('file-download-decrypted').click();
+			await expect
+				.poll(() => bRow.getByTestId('file-download-progress').textContent(), { timeout: 60_000 })
+				.toBe('Saved');
+			const sha256 = await b.evaluate(async (savedName) => {
+				const saved = await (
+					await (await navigator.storage.getDirectory()).getFileHandle(savedName)
+				).getFile();
+				const digest = await crypto.subtle.digest('SHA-256', await saved.arrayBuffer());
+				return [...new Uint8Array(digest)].map((x) => x.toString(16).padStart(2, '0')).join('');
+			}, name);
 			expect(sha256).toBe(file.sha256);
 
 			// No request B's browser made (page loads, API calls, workers) carried the room key.
