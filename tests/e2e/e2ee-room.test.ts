@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { OPFS_SAVE_PICKER } from '../helpers/saved-files';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchBrowser, uniqueEmail } from '../helpers/browser';
 import { newUser } from '../helpers/api-client';
@@ -134,14 +135,7 @@ describe('end-to-end encrypted room in Chromium', () => {
 
 			// B decrypts it in the browser with the unwrapped file key, through the download engine
 			// into the file the save picker gives (answered here with an origin-private file).
-			await b.evaluate(() => {
-				(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (o?: {
-					suggestedName?: string;
-				}) =>
-					(await navigator.storage.getDirectory()).getFileHandle(o?.suggestedName ?? 'x', {
-						create: true
-					});
-			});
+			await b.evaluate(OPFS_SAVE_PICKER);
 			await bRow.getByTestId('file-download-decrypted').click();
 			await expect
 				.poll(() => bRow.getByTestId('file-download-progress').textContent(), { timeout: 60_000 })

@@ -1,10 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
 	launchBrowser,
@@ -13,6 +11,7 @@ import {
 	removeProfileDir
 } from '../helpers/browser';
 import { MiB, signedInRoom, transferOf } from './upload-helpers';
+import { OPFS_SAVE_PICKER, startHashServer } from '../helpers/saved-files';
 
 const baseURL = inject('ferryUrl');
 const dataDir = inject('ferryDataDir');
@@ -22,42 +21,12 @@ const PASSWORD = 'blue heron at dawn';
 const TEXT_HEAD = 'Ferry share flow: these are the first words of a very large file.\n';
 
 let browser: Browser;
-let hasher: http.Server;
-let hasherUrl: string;
+let hasher: { url: string; close: () => void };
 const cleanup: string[] = [];
-
-/**
- * Hashes whatever the page POSTs to it. The recipient's saved file lives in the browser's
- * origin-private file system; the page sends it here as a File body, which Chromium streams
- * from disk, so a gigabyte never crosses the DevTools connection or sits in memory.
- */
-function startHasher(): Promise<void> {
-	hasher = http.createServer((request, response) => {
-		const hash = createHash('sha256');
-		let bytes = 0;
-		request.on('data', (chunk: Buffer) => {
-			hash.update(chunk);
-			bytes += chunk.length;
-		});
-		request.on('end', () => {
-			response.writeHead(200, {
-				'content-type': 'application/json',
-				'access-control-allow-origin': '*'
-			});
-			response.end(JSON.stringify({ sha256: hash.digest('hex'), bytes }));
-		});
-	});
-	return new Promise((resolve) =>
-		hasher.listen(0, '127.0.0.1', () => {
-			hasherUrl = `http://127.0.0.1:${(hasher.address() as AddressInfo).port}/`;
-			resolve();
-		})
-	);
-}
 
 beforeAll(async () => {
 	browser = await launchBrowser();
-	await startHasher();
+	hasher = await startHashServer();
 });
 afterAll(async () => {
 	await browser?.close();
@@ -122,18 +91,6 @@ function filesContaining(dir: string | string[], needles: Buffer[]): string[] {
 	return hits;
 }
 
-/** The recipient's save picker, answered with a file in the origin-private file system. */
-async function answerSavePickerWithOpfs(context: BrowserContext): Promise<void> {
-	await context.addInitScript(() => {
-		(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (options?: {
-			suggestedName?: string;
-		}) => {
-			const root = await navigator.storage.getDirectory();
-			return root.getFileHandle(options?.suggestedName ?? 'download', { create: true });
-		};
-	});
-}
-
 describe('share flow in Chromium', () => {
 	it('an encrypted 1 GiB file shared with a password and a limit of 2: previewed, downloaded and matching, refused on the third download and after revoke; the key and name stay off the server', async () => {
 		const owner = await browser.newContext({ baseURL });
@@ -169,7 +126,7 @@ describe('share flow in Chromium', () => {
 			await page.keyboard.press('Escape');
 
 			// The recipient, with no account, opens the link: the name is read from the fragment's key.
-			await answerSavePickerWithOpfs(recipient);
+			await recipient.addInitScript(OPFS_SAVE_PICKER);
 			const r = recipient.pages()[0] ?? (await recipient.newPage());
 			await r.goto(link);
 			await expect.poll(() => r.getByTestId('share-file-name').textContent()).toBe(name);
@@ -201,7 +158,7 @@ describe('share flow in Chromium', () => {
 					const response = await fetch(target, { method: 'POST', body: file });
 					return (await response.json()) as { sha256: string; bytes: number };
 				},
-				{ fileName: name, target: hasherUrl }
+				{ fileName: name, target: hasher.url }
 			);
 			expect(saved).toEqual({ sha256: source.sha256, bytes: GiB });
 

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { OPFS_SAVE_PICKER, startHashServer } from '../helpers/saved-files';
 import {
 	ciphertextSize,
 	createDecryptStream,
 	importFileKey,
 	parseHeader
 } from '../../src/lib/core/crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
 	launchBrowser,
 	launchPersistent,
@@ -98,14 +97,7 @@ describe('end-to-end encrypted upload', () => {
 			// "Download and decrypt" in the room: the download engine decrypts in a worker and writes
 			// into the file the save picker gives (here a file in the origin-private file system,
 			// sent to a hashing server as a File body so the gigabyte streams from disk).
-			await page.evaluate(() => {
-				(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async (o?: {
-					suggestedName?: string;
-				}) =>
-					(await navigator.storage.getDirectory()).getFileHandle(o?.suggestedName ?? 'x', {
-						create: true
-					});
-			});
+			await page.evaluate(OPFS_SAVE_PICKER);
 			const row = page
 				.getByTestId('file')
 				.filter({ has: page.getByTestId('file-download-decrypted') });
@@ -113,7 +105,7 @@ describe('end-to-end encrypted upload', () => {
 			await expect
 				.poll(() => row.getByTestId('file-download-progress').textContent(), { timeout: 240_000 })
 				.toBe('Saved');
-			const hasher = await hashServer();
+			const hasher = await startHashServer();
 			try {
 				const inBrowser = await page.evaluate(
 					async ({ name, url }) => {
@@ -170,36 +162,3 @@ describe('end-to-end encrypted upload', () => {
 		}
 	});
 });
-
-/** Hashes what a page POSTs (CORS open), so a saved file is checked without crossing DevTools. */
-async function hashServer(): Promise<{ url: string; close: () => void }> {
-	const server = http.createServer((request, response) => {
-		if (request.method === 'OPTIONS') {
-			response.writeHead(204, {
-				'access-control-allow-origin': '*',
-				'access-control-allow-methods': 'POST',
-				'access-control-allow-headers': '*',
-				'access-control-allow-private-network': 'true'
-			});
-			return response.end();
-		}
-		const hash = createHash('sha256');
-		let bytes = 0;
-		request.on('data', (chunk: Buffer) => {
-			hash.update(chunk);
-			bytes += chunk.length;
-		});
-		request.on('end', () => {
-			response.writeHead(200, {
-				'content-type': 'application/json',
-				'access-control-allow-origin': '*'
-			});
-			response.end(JSON.stringify({ sha256: hash.digest('hex'), bytes }));
-		});
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-		close: () => server.close()
-	};
-}
