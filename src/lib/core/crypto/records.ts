@@ -22,18 +22,21 @@ interface Job {
 /** Runs `work` over `jobs` with at most CONCURRENCY running; the first failure stops the rest. */
 async function runAll(jobs: Job[], work: (job: Job) => Promise<void>): Promise<void> {
 	let next = 0;
-	let failed = false;
+	// Jobs start in index order, so the lowest failed index is the first bad
+	// record in the range: report that one, whichever lane failed first.
+	let failure: { position: number; error: unknown } | undefined;
 	const lane = async (): Promise<void> => {
-		while (!failed && next < jobs.length) {
+		while (!failure && next < jobs.length) {
+			const position = next++;
 			try {
-				await work(jobs[next++]!);
+				await work(jobs[position]!);
 			} catch (error) {
-				failed = true;
-				throw error;
+				if (!failure || position < failure.position) failure = { position, error };
 			}
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, lane));
+	if (failure) throw failure.error;
 }
 
 /**
