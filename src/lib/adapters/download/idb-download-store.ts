@@ -25,6 +25,11 @@ export class IdbDownloadStore implements DownloadStore {
 		await db.put('downloadRanges', { downloadId, index: rangeIndex });
 	}
 
+	async forgetRanges(downloadId: string): Promise<void> {
+		const db = await this.#db();
+		await db.delete('downloadRanges', rangesOf(downloadId));
+	}
+
 	/** Done or cancelled: forget the ranges and the row. */
 	async clear(downloadId: string): Promise<void> {
 		const db = await this.#db();
@@ -37,6 +42,12 @@ export class IdbDownloadStore implements DownloadStore {
 	async saveDownload(row: DownloadRow): Promise<void> {
 		const db = await this.#db();
 		await db.put('downloads', row);
+	}
+
+	/** Every download this browser may still resume. */
+	async downloadIds(): Promise<string[]> {
+		const db = await this.#db();
+		return db.getAllKeys('downloads');
 	}
 
 	/** The newest unfinished download of this link in this browser, if any. */

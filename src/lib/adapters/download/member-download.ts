@@ -50,6 +50,8 @@ export class MemberUrlSource implements DownloadUrlSource {
 }
 
 export interface MemberDownloadInput {
+	/** Unique per download (the writer's staging file is named after it). */
+	downloadId: string;
 	fileId: string;
 	/** Bytes as stored: the ciphertext size for encrypted files. */
 	storedSize: number;
@@ -71,7 +73,7 @@ export function createMemberDownload(input: MemberDownloadInput): {
 	const transform =
 		input.encryption && header ? new WorkerDecryptTransform(input.encryption.key, header) : null;
 	const downloader = new Downloader(
-		`member:${input.fileId}:${crypto.randomUUID()}`,
+		input.downloadId,
 		header ? planEncryptedRanges(header) : planPlainRanges(input.storedSize),
 		{
 			urls: new MemberUrlSource(input.fileId),

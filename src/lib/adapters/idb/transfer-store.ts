@@ -84,6 +84,8 @@ export interface DownloadRow {
 	grant: string;
 	/** The file picked with showSaveFilePicker; absent on the stream path, which cannot resume. */
 	handle?: FileSystemFileHandle;
+	/** Written by way of a staging file in the origin-private file system (save-writer.ts). */
+	staged?: boolean;
 	fileName: string;
 	size: number;
 	/**

@@ -22,21 +22,23 @@ interface Job {
 /** Runs `work` over `jobs` with at most CONCURRENCY running; the first failure stops the rest. */
 async function runAll(jobs: Job[], work: (job: Job) => Promise<void>): Promise<void> {
 	let next = 0;
-	// Jobs start in index order, so the lowest failed index is the first bad
-	// record in the range: report that one, whichever lane failed first.
-	let failure: { position: number; error: unknown } | undefined;
+	// Jobs start in index order, so the lowest failed index is the first bad record in the
+	// range: report that one, whichever lane failed first.
+	const failures: { position: number; error: unknown }[] = [];
 	const lane = async (): Promise<void> => {
-		while (!failure && next < jobs.length) {
+		while (failures.length === 0 && next < jobs.length) {
 			const position = next++;
 			try {
 				await work(jobs[position]!);
 			} catch (error) {
-				if (!failure || position < failure.position) failure = { position, error };
+				failures.push({ position, error });
 			}
 		}
 	};
 	await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobs.length) }, lane));
-	if (failure) throw failure.error;
+	if (failures.length > 0) {
+		throw failures.reduce((first, f) => (f.position < first.position ? f : first)).error;
+	}
 }
 
 /**

@@ -191,6 +191,33 @@ describe('Downloader', () => {
 		expect(await store.loadDone('d8')).toEqual([]);
 	});
 
+	it('tells a staging writer what earlier sessions kept, and fetches everything when it lost it', async () => {
+		const object = pattern(4000);
+		class StagingWriter extends MemoryWriter {
+			told: (readonly [number, number])[] = [];
+			constructor(readonly keeps: boolean) {
+				super(object.length, 'offset');
+			}
+			async resume(committed: readonly (readonly [number, number])[]): Promise<boolean> {
+				this.told = [...committed];
+				return this.keeps;
+			}
+		}
+		for (const keeps of [true, false]) {
+			const store = new MemoryDownloadStore();
+			await store.markDone('d11', 1);
+			const writer = new StagingWriter(keeps);
+			if (keeps) writer.bytes.set(object.subarray(1000, 2000), 1000);
+			const { ports, events, fetcher } = setup(object, writer, store);
+			await new Downloader('d11', planPlainRanges(object.length, RANGE), ports, events).start();
+			expect(writer.told).toEqual([[1000, 2000]]);
+			expect(fetcher.requests.map((r) => r.start).sort((a, b) => a - b)).toEqual(
+				keeps ? [0, 2000, 3000] : [0, 1000, 2000, 3000]
+			);
+			expect(writer.bytes).toEqual(object);
+		}
+	});
+
 	it('remembers ranges written to a swap-file writer only once they are checkpointed', async () => {
 		const object = pattern(10_000);
 		const store = new MemoryDownloadStore();

@@ -94,9 +94,17 @@ export class Downloader {
 	 */
 	async start(): Promise<void> {
 		if (this.#state.status !== 'idle') throw new Error('a download starts once');
-		const done = new Set(
-			this.#ports.writer.mode === 'offset' ? await this.#ports.store.loadDone(this.#id) : []
-		);
+		const { writer, store } = this.#ports;
+		const done = new Set(writer.mode === 'offset' ? await store.loadDone(this.#id) : []);
+		if (writer.mode === 'offset' && writer.resume) {
+			const committed = this.#ranges
+				.filter((range) => done.has(range.index))
+				.map((range) => [range.writeStart, range.writeEnd] as const);
+			if (!(await writer.resume(committed)) && done.size > 0) {
+				done.clear();
+				await store.forgetRanges(this.#id);
+			}
+		}
 		let doneBytes = 0;
 		for (const range of this.#ranges) {
 			if (done.has(range.index)) {

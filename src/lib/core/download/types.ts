@@ -53,12 +53,21 @@ export interface DownloadWriter {
 	close(): Promise<void>;
 	/** Cancelled: drop what was written where that is possible. */
 	abort(reason: string): Promise<void>;
+	/**
+	 * Offset writers that keep the bytes somewhere of their own (a staging file) are told,
+	 * before the first write, which output spans [start, end) earlier sessions committed.
+	 * False: those bytes are gone, and every range is fetched again.
+	 */
+	resume?(committed: readonly (readonly [number, number])[]): Promise<boolean>;
 }
 
 /** Which ranges are already written, so a restarted download skips them. */
 export interface DownloadStore {
 	loadDone(downloadId: string): Promise<readonly number[]>;
 	markDone(downloadId: string, rangeIndex: number): Promise<void>;
+	/** The writer lost the bytes: forget the ranges but keep the download. */
+	forgetRanges(downloadId: string): Promise<void>;
+	/** Done or cancelled: forget the download. */
 	clear(downloadId: string): Promise<void>;
 }
 

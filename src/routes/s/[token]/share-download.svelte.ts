@@ -1,8 +1,9 @@
-import { FileHandleWriter } from '$lib/adapters/download/file-handle-writer';
 import { IdbDownloadStore } from '$lib/adapters/download/idb-download-store';
 import { readShareError } from '$lib/adapters/download/grant-url-source';
 import { createShareDownload } from '$lib/adapters/download/share-download';
 import { ensureWritePermission } from '$lib/adapters/download/save-picker';
+import { canStage } from '$lib/adapters/download/staged-file-writer';
+import { saveWriter } from '$lib/adapters/download/save-writer';
 import type { ServiceWorkerStreamWriter } from '$lib/adapters/download/sw-stream-writer';
 import type { WorkerDecryptTransform } from '$lib/adapters/download/decrypt-transform';
 import type { DownloadRow } from '$lib/adapters/idb/transfer-store';
@@ -100,11 +101,13 @@ export class ShareDownloadState {
 		fileName: string,
 		key: Uint8Array<ArrayBuffer> | null
 	): Promise<void> {
+		const plainSize = info.encryption ? info.encryption.header.plaintextSize : info.size;
 		const row: DownloadRow = {
 			downloadId: grant.grant,
 			token: this.#token,
 			grant: grant.grant,
 			handle,
+			staged: await canStage(plainSize),
 			fileName,
 			size: info.size,
 			info,
@@ -151,7 +154,7 @@ export class ShareDownloadState {
 			url,
 			storedSize: info.size,
 			encryption: info.encryption && key ? { header: info.encryption.header, key } : null,
-			writer: streamWriter ?? new FileHandleWriter(row!.handle!, plainSize),
+			writer: streamWriter ?? saveWriter(row!.handle!, plainSize, row!.downloadId, !!row!.staged),
 			events: {
 				state: (state) => {
 					this.status = state.status;

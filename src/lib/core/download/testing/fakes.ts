@@ -138,6 +138,9 @@ export class MemoryDownloadStore implements DownloadStore {
 		set.add(index);
 		this.done.set(id, set);
 	}
+	async forgetRanges(id: string): Promise<void> {
+		this.done.delete(id);
+	}
 	async clear(id: string): Promise<void> {
 		this.done.delete(id);
 	}
