@@ -202,6 +202,11 @@ describe('Downloader', () => {
 				this.told = [...committed];
 				return this.keeps;
 			}
+			// Like a worker writer: the buffer is transferred away and left empty.
+			override async write(position: number, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+				await super.write(position, bytes);
+				structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+			}
 		}
 		for (const keeps of [true, false]) {
 			const store = new MemoryDownloadStore();
@@ -209,7 +214,9 @@ describe('Downloader', () => {
 			const writer = new StagingWriter(keeps);
 			if (keeps) writer.bytes.set(object.subarray(1000, 2000), 1000);
 			const { ports, events, fetcher } = setup(object, writer, store);
-			await new Downloader('d11', planPlainRanges(object.length, RANGE), ports, events).start();
+			const download = new Downloader('d11', planPlainRanges(object.length, RANGE), ports, events);
+			await download.start();
+			expect(download.progress().bytesDone).toBe(object.length);
 			expect(writer.told).toEqual([[1000, 2000]]);
 			expect(fetcher.requests.map((r) => r.start).sort((a, b) => a - b)).toEqual(
 				keeps ? [0, 2000, 3000] : [0, 1000, 2000, 3000]

@@ -336,11 +336,13 @@ export class Downloader {
 
 	async #write(range: DownloadRange, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
 		const { writer } = this.#ports;
-		if (bytes.length !== range.writeEnd - range.writeStart) {
+		// Read before writing: a writer may transfer the buffer to a worker, leaving it empty.
+		const length = bytes.length;
+		if (length !== range.writeEnd - range.writeStart) {
 			throw new TransferError('server_rejected', 'a range decrypted to the wrong size');
 		}
 		try {
-			if (bytes.length > 0) await writer.write(range.writeStart, bytes);
+			if (length > 0) await writer.write(range.writeStart, bytes);
 		} catch (error) {
 			throw new TransferError('store_failed', 'the file could not be written', {
 				retryable: false,
@@ -348,11 +350,11 @@ export class Downloader {
 			});
 		}
 		this.#written.add(range.index);
-		this.#progress.confirmPart(range.index, bytes.length, this.#ports.clock.now());
+		this.#progress.confirmPart(range.index, length, this.#ports.clock.now());
 		this.#emitProgress();
 		if (writer.mode !== 'offset') return;
 		this.#uncommitted.push(range.index);
-		this.#uncommittedBytes += bytes.length;
+		this.#uncommittedBytes += length;
 		if (!canCheckpoint(writer)) {
 			await this.#commitRanges();
 		} else if (
