@@ -3,7 +3,13 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page, Request } from 'playwright-core';
+import {
+	chromium,
+	type Browser,
+	type BrowserContext,
+	type Page,
+	type Request
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
 	MemoryTransferStore,
@@ -24,7 +30,13 @@ import {
 	generateFileKey
 } from '$lib/core/crypto';
 import { TransferRunner } from '$lib/core/upload';
-import { launchBrowser } from '../helpers/browser';
+import {
+	CHROMIUM_ARGS,
+	chromiumPath,
+	launchBrowser,
+	makeProfileDir,
+	removeProfileDir
+} from '../helpers/browser';
 import { newUser, type ApiClient } from '../helpers/api-client';
 
 /**
@@ -135,13 +147,30 @@ async function downloadCount(fileId: string, shareId: string): Promise<number> {
 /** An anonymous recipient whose save picker writes into OPFS `saved.bin`. */
 async function recipient(options: { serviceWorkers?: 'allow' | 'block' } = {}) {
 	const context = await browser.newContext({ baseURL, ...options });
-	await context.addInitScript(() => {
+	await answerSavePicker(context);
+	return context;
+}
+
+function answerSavePicker(context: BrowserContext): Promise<void> {
+	return context.addInitScript(() => {
 		(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async () => {
 			const root = await navigator.storage.getDirectory();
 			return root.getFileHandle('saved.bin', { create: true });
 		};
 	});
-	return context;
+}
+
+/** Files left in the download staging folder of the origin-private file system. */
+function stagingFiles(page: Page): Promise<string[]> {
+	return page.evaluate(async () => {
+		const root = await navigator.storage.getDirectory();
+		const dir = await root.getDirectoryHandle('ferry-downloads', { create: true });
+		const names: string[] = [];
+		for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
+			names.push(name);
+		}
+		return names;
+	});
 }
 
 async function savedSha256(page: Page): Promise<{ size: number; sha256: string }> {
@@ -263,23 +292,16 @@ describe('share links: the recipient page downloads the file', () => {
 	}, 180_000);
 
 	/** A recipient with throttled network (about 20 MB/s) and a count of the range requests. */
-	async function slowRecipient(token: string) {
+	async function slowRecipient(token: string, given?: BrowserContext, fragment = '') {
 		// Service workers blocked: every range request is then the page's own, counted once.
-		const context = await recipient({ serviceWorkers: 'block' });
+		const context = given ?? (await recipient({ serviceWorkers: 'block' }));
 		const page = await context.newPage();
 		const ranges: string[] = [];
 		context.on('request', (request) => {
 			if (isRangeRequest(request)) ranges.push(request.headers()['range']!);
 		});
-		const cdp = await context.newCDPSession(page);
-		await cdp.send('Network.enable');
-		await cdp.send('Network.emulateNetworkConditions', {
-			offline: false,
-			latency: 5,
-			downloadThroughput: 20 * 1024 * 1024,
-			uploadThroughput: 20 * 1024 * 1024
-		});
-		await page.goto(`/s/${token}`);
+		await throttle(context, page);
+		await page.goto(`/s/${token}${fragment}`);
 		await page.getByTestId('share-download').click();
 		// Wait until about a third is saved, so the cut lands in the middle.
 		await expect
@@ -289,6 +311,18 @@ describe('share links: the recipient page downloads the file', () => {
 			})
 			.not.toMatch(/^([0-2]?\d)$/);
 		return { context, page, ranges };
+	}
+
+	/** About 20 MB/s, so a download of FILE_SIZE can be cut off in the middle. */
+	async function throttle(context: BrowserContext, page: Page): Promise<void> {
+		const cdp = await context.newCDPSession(page);
+		await cdp.send('Network.enable');
+		await cdp.send('Network.emulateNetworkConditions', {
+			offline: false,
+			latency: 5,
+			downloadThroughput: 20 * 1024 * 1024,
+			uploadThroughput: 20 * 1024 * 1024
+		});
 	}
 
 	const rangeCount = Math.ceil(FILE_SIZE / RANGE_SIZE);
@@ -332,5 +366,48 @@ describe('share links: the recipient page downloads the file', () => {
 		expect(await downloadCount(fileId, link.id)).toBe(1);
 		expect(await page.getByTestId('share-download').count()).toBe(0);
 		await context.close();
+	}, 240_000);
+	it('resumes an encrypted download after the browser was closed mid-way, fetching again only the ranges in flight', async () => {
+		const { fileId, key } = await uploadSource('restart-trip.mp4', true);
+		const link = await shareLink(fileId);
+		const fragment = `#${fileKeyToFragment(key!)}`;
+		const profile = makeProfileDir();
+		const launch = async () => {
+			const context = await chromium.launchPersistentContext(profile, {
+				executablePath: chromiumPath(),
+				args: CHROMIUM_ARGS,
+				baseURL,
+				serviceWorkers: 'block'
+			});
+			await answerSavePicker(context);
+			return context;
+		};
+		try {
+			const first = await slowRecipient(link.token, await launch(), fragment);
+			const beforeClose = first.ranges.length;
+			expect(beforeClose).toBeLessThan(rangeCount);
+			// No pause: the browser goes away with ranges in flight.
+			await first.context.close();
+
+			const context = await launch();
+			const ranges: string[] = [];
+			context.on('request', (request) => {
+				if (isRangeRequest(request)) ranges.push(request.headers()['range']!);
+			});
+			const page = context.pages()[0] ?? (await context.newPage());
+			await page.goto(`/s/${link.token}${fragment}`);
+			await page.getByTestId('share-resume-saved').click();
+			await waitForDone(page);
+			expect(await savedSha256(page)).toEqual({ size: FILE_SIZE, sha256: source.sha256 });
+			// Whatever was written before the close is kept: at most the ranges then in flight
+			// are fetched twice.
+			expect(beforeClose + ranges.length).toBeLessThanOrEqual(rangeCount + CONCURRENCY);
+			expect(ranges.length).toBeLessThan(rangeCount);
+			expect(await downloadCount(fileId, link.id)).toBe(1);
+			expect(await stagingFiles(page)).toEqual([]);
+			await context.close();
+		} finally {
+			removeProfileDir(profile);
+		}
 	}, 240_000);
 });
