@@ -151,8 +151,8 @@ async function recipient(options: { serviceWorkers?: 'allow' | 'block' } = {}) {
 	return context;
 }
 
-function answerSavePicker(context: BrowserContext): Promise<void> {
-	return context.addInitScript(() => {
+async function answerSavePicker(context: BrowserContext): Promise<void> {
+	await context.addInitScript(() => {
 		(window as unknown as { showSaveFilePicker: unknown }).showSaveFilePicker = async () => {
 			const root = await navigator.storage.getDirectory();
 			return root.getFileHandle('saved.bin', { create: true });
