@@ -53,6 +53,7 @@ const SETTLED: ReadonlySet<TransferState['status']> = new Set([
 ]);
 
 interface Driven {
+	roomId: string;
 	runner: TransferRunner;
 	release: () => void;
 	run: Promise<void>;
@@ -65,6 +66,12 @@ export interface BackgroundDeps {
 	registerSync: (tag: SyncTag) => Promise<void>;
 	/** For the record of what the browser granted (console of the service worker). */
 	log?: (message: string) => void;
+	/** Hears every change of the uploads driven here (the room relay, notifications). */
+	observer?: {
+		updated(summary: TransferSummary): void;
+		/** The transfer was let go: finished, or handed to a tab. */
+		released(roomId: string, transferId: string): void;
+	};
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -262,6 +269,7 @@ export class BackgroundUploads {
 		this.#driven.delete(transferId);
 		driven.runner.dispose();
 		driven.release();
+		this.deps.observer?.released(driven.roomId, transferId);
 	}
 
 	async #drive(row: TransferRow, release: () => void): Promise<void> {
@@ -284,6 +292,7 @@ export class BackgroundUploads {
 				type: 'transfer:updated',
 				transfer: summary
 			} satisfies EngineEvent);
+			this.deps.observer?.updated(summary);
 		};
 		let cipher: RecordCipher | undefined;
 		try {
@@ -329,7 +338,7 @@ export class BackgroundUploads {
 				queueMicrotask(() => this.#letGo(row.transferId));
 			}
 		});
-		const driven: Driven = { runner, release, run: Promise.resolve() };
+		const driven: Driven = { roomId: row.roomId, runner, release, run: Promise.resolve() };
 		this.#driven.set(row.transferId, driven);
 		this.deps.log?.(`driving ${row.transferId} (${row.name})`);
 		driven.run = runner.start().catch((error: unknown) => {

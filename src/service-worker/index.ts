@@ -7,11 +7,18 @@ import { build, files, prerendered, version } from '$service-worker';
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, matchPrecache, precacheAndRoute } from 'workbox-precaching';
 import { isSyncTag, isUploadsMessage } from '$lib/workers/background-protocol';
+import { FinishNotifier } from '$lib/pwa/transfer-signals';
+import { BackgroundRoomRelay } from './room-relay';
 import { BackgroundUploads, GRANT_MS } from './background-uploads';
 import { handleMessage } from './messages';
 import { openFromNotification } from './notifications';
 import { isPrecachedPath, respondToNavigation } from './navigation';
-import { downloadStreamIdOf, handleDownloadStreamMessage, isDownloadStreamMessage, respondToDownloadStream } from './download-stream';
+import {
+	downloadStreamIdOf,
+	handleDownloadStreamMessage,
+	isDownloadStreamMessage,
+	respondToDownloadStream
+} from './download-stream';
 import { handlePreviewMessage, isPreviewMessage, previewIdOf, respondToPreview } from './preview';
 
 const sw = self as unknown as ServiceWorkerGlobalScope;
@@ -62,10 +69,30 @@ sw.addEventListener('fetch', (event) => {
 
 // Uploads without a tab (./background-uploads.ts): on Background Sync, when the last page goes
 // away, when the network returns.
+// The rooms hear about those uploads (./room-relay.ts), and the person gets the same "Upload
+// finished" notification a tab would show, when no Ferry window is open.
+let windowsOpen = 0;
+const rooms = new BackgroundRoomRelay();
+const notifier = new FinishNotifier({
+	allowed: () => typeof Notification !== 'undefined' && Notification.permission === 'granted',
+	hidden: () => windowsOpen === 0,
+	show: (title, options) =>
+		sw.registration.showNotification(title, { ...options, icon: '/icons/icon-192.png' })
+});
 const uploads = new BackgroundUploads({
-	windowCount: async () => (await sw.clients.matchAll({ type: 'window' })).length,
+	windowCount: async () => {
+		windowsOpen = (await sw.clients.matchAll({ type: 'window' })).length;
+		return windowsOpen;
+	},
 	registerSync: (tag) => sw.registration.sync.register(tag),
-	log: (message) => console.info(`[ferry uploads] ${message}`)
+	log: (message) => console.info(`[ferry uploads] ${message}`),
+	observer: {
+		updated(summary) {
+			rooms.update(summary);
+			notifier.seen({ type: 'transfer:updated', transfer: summary });
+		},
+		released: (roomId, transferId) => rooms.forget(roomId, transferId)
+	}
 });
 
 sw.addEventListener('sync', (event) => {

@@ -4,7 +4,12 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { ApiClient } from '../helpers/api-client';
-import { launchPersistent, makeProfileDir, removeProfileDir } from '../helpers/browser';
+import {
+	launchBrowser,
+	launchPersistent,
+	makeProfileDir,
+	removeProfileDir
+} from '../helpers/browser';
 import {
 	MiB,
 	bigFile,
@@ -121,11 +126,21 @@ describe('uploads without a tab to drive them (persistent Chromium profile)', ()
 		}
 	});
 
-	it('closing the last tab mid-upload: the service worker finishes the upload', async () => {
+	it('closing the last tab mid-upload: the service worker finishes the upload, and the room sees it live', async () => {
 		const profile = makeProfileDir();
 		const context = await launchPersistent(profile);
+		// Someone else watching the room, in another browser.
+		const watcherBrowser = await launchBrowser();
 		try {
 			const { client, roomId } = await signedInRoom(context, baseURL);
+			const watcherContext = await watcherBrowser.newContext({ baseURL });
+			await watcherContext.addCookies(await context.cookies(baseURL));
+			const watcher = await watcherContext.newPage();
+			await watcher.goto(`/rooms/${roomId}`);
+			await expect
+				.poll(() => watcher.getByTestId('live-status').textContent(), { timeout: 15_000 })
+				.toBe('Live');
+
 			const file = bigFile(1024 * MiB, 'last-tab-closed.bin');
 			const page = await startUpload(context, roomId, file);
 			// Closed once the upload exists and the browser kept its own copy of the File.
@@ -144,6 +159,30 @@ describe('uploads without a tab to drive them (persistent Chromium profile)', ()
 			await page.close();
 			expect(context.pages()).toHaveLength(0);
 
+			// The watcher's live card keeps moving with no uploader tab: the service worker reports.
+			const livePercent = async (): Promise<number> => {
+				const card = watcher
+					.getByTestId('live-transfer')
+					.filter({ has: watcher.getByText(file.name, { exact: true }) });
+				if ((await card.count()) === 0) return -1;
+				return Number(
+					await card.getByTestId('live-transfer-progress').getAttribute('aria-valuenow')
+				);
+			};
+			// The last value the tab sent may still arrive: take the card as it stands a moment later.
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			const percentAtClose = await livePercent();
+			const afterClose = new Set<number>();
+			await until(
+				async () => {
+					const percent = await livePercent();
+					if (percent > percentAtClose && percent < 100) afterClose.add(percent);
+					return afterClose.size >= 2;
+				},
+				60_000,
+				'live progress from the service worker'
+			);
+
 			// Storage keeps growing with no page open, and the upload completes and verifies.
 			await until(
 				async () => (await storedBytes(client, uploadId!)) > atClose,
@@ -151,8 +190,15 @@ describe('uploads without a tab to drive them (persistent Chromium profile)', ()
 				'parts stored after the tab closed'
 			);
 			await expectStored(client, roomId, file, 1024 * MiB, 240_000);
+			// The watcher hears it finish: the live card goes and the file is listed.
+			await watcher
+				.getByTestId('file-name')
+				.getByText(file.name, { exact: true })
+				.waitFor({ timeout: 30_000 });
+			await until(async () => (await livePercent()) === -1, 30_000, 'the live card to go');
 			expect(context.pages()).toHaveLength(0);
 		} finally {
+			await watcherBrowser.close();
 			await context.close();
 			removeProfileDir(profile);
 		}

@@ -37,8 +37,19 @@ export class TransferReporter {
 	readonly #throttle: KeyedThrottle<Progress>;
 	readonly #tracked = new Map<string, Tracked>();
 
-	constructor(roomId: string, send: (message: ClientMessage) => void) {
+	readonly #driver: TransferSummary['driver'];
+
+	/**
+	 * `driver`: whose uploads to report. A tab reports those it drives ('here'); the service
+	 * worker, when it drives uploads with no tab open, reports its own ('background').
+	 */
+	constructor(
+		roomId: string,
+		send: (message: ClientMessage) => void,
+		driver: TransferSummary['driver'] = 'here'
+	) {
 		this.#roomId = roomId;
+		this.#driver = driver;
 		this.#send = send;
 		this.#throttle = new KeyedThrottle<Progress>(PROGRESS_INTERVAL_MS, send);
 	}
@@ -47,7 +58,7 @@ export class TransferReporter {
 	update(summaries: readonly TransferSummary[]): void {
 		const seen = new Set<string>();
 		for (const t of summaries) {
-			if (t.roomId !== this.#roomId || t.driver !== 'here') continue;
+			if (t.roomId !== this.#roomId || t.driver !== this.#driver) continue;
 			seen.add(t.transferId);
 			this.#updateOne(t);
 		}
