@@ -1,45 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TransferState, UploadSession } from '$lib/core/upload';
-import type { TransferSummary } from '$lib/workers/upload-protocol';
 import type { ClientMessage } from '../../../party/room-messages';
 import { TransferReporter } from './transfer-reporter';
-
-const session: UploadSession = {
-	uploadId: 'up-1',
-	fileId: 'file-1',
-	partSize: 100,
-	partCount: 10,
-	size: 1000,
-	expiresAt: '2030-01-01T00:00:00Z'
-};
-
-function summary(
-	state: TransferState,
-	sent = 0,
-	driver: 'here' | 'elsewhere' = 'here'
-): TransferSummary {
-	return {
-		transferId: 't-1',
-		roomId: 'room-1',
-		name: 'a.bin',
-		size: 1000,
-		encrypted: false,
-		reconnectable: false,
-		driver,
-		state,
-		progress: {
-			totalBytes: 1000,
-			bytesConfirmed: sent,
-			bytesInFlight: 0,
-			speedBps: 100,
-			etaMs: 5000,
-			partsDone: 0,
-			partCount: 10
-		},
-		lastError: null,
-		fileId: 'file-1'
-	};
-}
+import { session, summary } from './testing/summaries';
 
 describe('TransferReporter', () => {
 	beforeEach(() => vi.useFakeTimers());
