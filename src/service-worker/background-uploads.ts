@@ -33,6 +33,11 @@ export const GRANT_MS = { sync: 180_000, message: 300_000 } as const;
 const MARGIN_MS = 15_000;
 /** Ask for the next grant this long before the current one ends. */
 const RELAY_MS = 45_000;
+/**
+ * How long a hand-over (to a tab, or at the end of a grant) waits for the parts in flight;
+ * well inside MARGIN_MS, so the grant never runs out first.
+ */
+const HANDOVER_WAIT_MS = 8_000;
 /** How often we look for transfers to take and tabs that want theirs back. */
 const TICK_MS = 2_000;
 /** With only tab-held transfers left we watch this long (a closing tab releases its locks). */
@@ -248,15 +253,16 @@ export class BackgroundUploads {
 	}
 
 	/**
-	 * Pauses these transfers and releases their locks. The core aborts the parts in flight;
-	 * storage keeps every finished part, so the next driver sends only the rest.
+	 * Pauses these transfers at a part boundary and releases their locks: the parts in flight
+	 * are let finish (for at most HANDOVER_WAIT_MS, then aborted), so the next driver sends only
+	 * the parts storage does not have and nothing twice.
 	 */
 	async #yield(transferIds: readonly string[]): Promise<void> {
 		await Promise.all(
 			transferIds.map(async (transferId) => {
 				const driven = this.#driven.get(transferId);
 				if (!driven) return;
-				driven.runner.pause();
+				await driven.runner.pauseAtPartBoundary(HANDOVER_WAIT_MS);
 				await driven.run;
 				this.#letGo(transferId);
 			})

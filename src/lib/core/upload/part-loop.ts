@@ -111,6 +111,8 @@ export interface PartPhaseDeps {
 	progressChanged(): void;
 	onBuffer(delta: 1 | -1): void;
 	partConfirmed(stored: StoredPart): Promise<void>;
+	/** True once the transfer should stop at a part boundary: no new part starts. */
+	stopTaking?(): boolean;
 }
 
 /** Uploads every part that is not done yet, at most `health.concurrency` at a time. */
@@ -165,7 +167,7 @@ export async function uploadMissingParts(deps: PartPhaseDeps, signal: AbortSigna
 		ahead.set(n, ready);
 	};
 	const topUp = (): void => {
-		if (scope.signal.aborted) return;
+		if (scope.signal.aborted || deps.stopTaking?.()) return;
 		for (const n of pending.slice(0, Math.max(0, options.prepareAhead))) prefetch(n);
 	};
 	const ctx: PartLoopContext = {
@@ -194,6 +196,7 @@ export async function uploadMissingParts(deps: PartPhaseDeps, signal: AbortSigna
 			queue: pending,
 			limit: () => deps.health.concurrency,
 			scope,
+			stopTaking: () => deps.stopTaking?.() ?? false,
 			task: (n, release) => uploadPartWithRetry(ctx, prepared.parts[n - 1]!, scope.signal, release)
 		});
 	} finally {

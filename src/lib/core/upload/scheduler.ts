@@ -10,6 +10,8 @@ export interface SchedulerInit {
 	 * bookkeeping is left); a task that never calls it holds its slot until it settles.
 	 */
 	readonly task: (partNumber: number, release: () => void) => Promise<void>;
+	/** True: start nothing more; the scheduler ends once the started tasks have settled. */
+	readonly stopTaking?: () => boolean;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface SchedulerInit {
  * error after every started task has settled (no orphaned PUTs keep running).
  */
 export async function runScheduler(init: SchedulerInit): Promise<void> {
-	const { queue, limit, scope, task } = init;
+	const { queue, limit, scope, task, stopTaking = () => false } = init;
 	const active = new Set<Promise<void>>();
 	/** Tasks still holding a slot (started and not released). */
 	let holding = 0;
@@ -28,6 +30,7 @@ export async function runScheduler(init: SchedulerInit): Promise<void> {
 		while (
 			!failure.failed &&
 			!scope.signal.aborted &&
+			!stopTaking() &&
 			queue.length > 0 &&
 			holding < Math.max(1, limit())
 		) {

@@ -109,6 +109,51 @@ describe('TransferRunner: lifecycle', () => {
 		]);
 	});
 
+	it('pauseAtPartBoundary lets the parts in flight finish, starts no more, and the next driver sends only the rest', async () => {
+		const h = createHarness(80);
+		h.sender.everyone.push(...Array.from({ length: 8 }, () => ({ delayMs: 1000 })));
+		const first = h.runner();
+		const events = record(first);
+		void first.start();
+		await h.clock.advance(0);
+		const inFlight = h.sender.partsSent();
+		expect(inFlight.length).toBeGreaterThan(0);
+		expect(inFlight.length).toBeLessThan(8);
+		const stopped = first.pauseAtPartBoundary(60_000);
+		await h.clock.advance(1000);
+		await stopped;
+		expect(first.state.status).toBe('paused');
+		expect(events.errors).toEqual([]);
+		// Every part that was in flight is stored; nothing else was started.
+		expect(h.sender.partsSent()).toEqual(inFlight);
+		expect([...h.server.uploads.get('up-1')!.stored.keys()].sort()).toEqual(inFlight.sort());
+
+		h.sender.calls.length = 0;
+		h.sender.everyone.length = 0;
+		const second = h.runner();
+		await h.clock.run(second.start());
+		expect(second.state.status).toBe('done');
+		expect(h.sender.partsSent().sort()).toEqual(
+			[1, 2, 3, 4, 5, 6, 7, 8].filter((n) => !inFlight.includes(n))
+		);
+	});
+
+	it('pauseAtPartBoundary stops waiting after maxWaitMs and pauses like pause()', async () => {
+		const h = createHarness(40);
+		h.sender.everyone.push('hang', 'hang', 'hang', 'hang');
+		const runner = h.runner();
+		void runner.start();
+		await h.clock.advance(0);
+		const stopped = runner.pauseAtPartBoundary(5000);
+		await h.clock.advance(4999);
+		expect(runner.state.status).toBe('uploading');
+		await h.clock.advance(1);
+		await stopped;
+		expect(runner.state.status).toBe('paused');
+		await flush();
+		expect(h.sender.inFlight).toBe(0);
+	});
+
 	it('cancel aborts in-flight parts, aborts the multipart upload and forgets the record', async () => {
 		const h = createHarness(40);
 		h.sender.everyone.push('hang', 'hang');

@@ -35,6 +35,8 @@ type StopReason = 'pause' | 'cancel' | 'offline' | 'file';
 interface Run {
 	readonly controller: AbortController;
 	stop: StopReason | null;
+	/** pauseAtPartBoundary(): start no new part; pause once the parts in flight are in. */
+	draining: boolean;
 	finished: boolean;
 	done: Promise<void>;
 }
@@ -128,6 +130,28 @@ export class TransferRunner {
 		}
 	}
 
+	/**
+	 * Pauses without wasting the parts in flight: no new part starts, and the transfer pauses
+	 * once those are stored (or after `maxWaitMs`, when it pauses as pause() does). For handing
+	 * a transfer to another driver, which then sends only what is missing. Resolves when the
+	 * transfer has stopped (paused, or done if those were its last parts).
+	 */
+	pauseAtPartBoundary(maxWaitMs: number): Promise<void> {
+		const run = this.#run;
+		if (this.#state.status !== 'uploading' || !run || run.stop !== null || run.finished) {
+			this.pause();
+			return this.#run?.done ?? Promise.resolve();
+		}
+		run.draining = true;
+		void this.#ports.clock.sleep(maxWaitMs, run.controller.signal).then(
+			() => {
+				if (!run.finished) this.#stopRun(run, 'pause');
+			},
+			() => {}
+		);
+		return run.done;
+	}
+
 	async cancel(): Promise<TransferState> {
 		if (this.#state.status === 'completing') await this.#run?.done;
 		const status = this.#status();
@@ -171,6 +195,7 @@ export class TransferRunner {
 		const run: Run = {
 			controller: new AbortController(),
 			stop: null,
+			draining: false,
 			finished: false,
 			done: previous
 		};
@@ -206,6 +231,9 @@ export class TransferRunner {
 			if (!prepared.remoteCompleted && prepared.parts.some((p) => p.state !== 'done')) {
 				this.#setState({ status: 'uploading', session: prepared.session });
 				await this.#uploadParts(run, prepared, progress);
+				if (run.draining && prepared.parts.some((p) => p.state !== 'done')) {
+					return this.#stopRun(run, 'pause');
+				}
 			}
 			this.#setState({ status: 'completing', session: prepared.session });
 			const file = await this.#complete(run, prepared);
@@ -263,6 +291,7 @@ export class TransferRunner {
 				leavesRun: (err) => this.#leavesRun(run, err),
 				reportError: (err, retry, n, delayMs) => this.#reportError(err, retry, n, delayMs),
 				progressChanged: () => this.#throttle.push(progress.snapshot()),
+				stopTaking: () => run.draining,
 				onBuffer: (delta) => {
 					this.#buffered += delta;
 					this.#maxBuffered = Math.max(this.#maxBuffered, this.#buffered);
