@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { crc32, deflateSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -92,9 +93,37 @@ async function writeRandomFile(filePath: string, size: number) {
 	return { path: filePath, sha256: hash.digest('hex') };
 }
 
+/** A plain white RGB PNG of `width` x `height`. */
+function whitePng(width: number, height: number): Buffer {
+	const chunk = (type: string, data: Buffer): Buffer => {
+		const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+		const length = Buffer.alloc(4);
+		length.writeUInt32BE(data.length);
+		const crc = Buffer.alloc(4);
+		crc.writeUInt32BE(crc32(body));
+		return Buffer.concat([length, body, crc]);
+	};
+	const header = Buffer.alloc(13);
+	header.writeUInt32BE(width, 0);
+	header.writeUInt32BE(height, 4);
+	header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, no interlace
+	const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(width * 3, 0xff)]);
+	const pixels = Buffer.concat(Array.from({ length: height }, () => row));
+	return Buffer.concat([
+		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+		chunk('IHDR', header),
+		chunk('IDAT', deflateSync(pixels)),
+		chunk('IEND', Buffer.alloc(0))
+	]);
+}
+
 /** Uploads the source with the upload core (encrypted with a sealed name when asked). */
-async function uploadSource(name: string, encrypt: boolean) {
-	const file = await openFileSource(source.path, { name, type: 'application/octet-stream' });
+async function uploadSource(
+	name: string,
+	encrypt: boolean,
+	from: { path: string; type: string } = { path: source.path, type: 'application/octet-stream' }
+) {
+	const file = await openFileSource(from.path, { name, type: from.type });
 	let key: Uint8Array<ArrayBuffer> | null = null;
 	let cipher: RecordCipher | undefined;
 	if (encrypt) {
@@ -262,6 +291,45 @@ describe('share links: the recipient page downloads the file', () => {
 		await expect
 			.poll(() => page.getByTestId('share-refusal').textContent())
 			.toContain('turned the link off');
+		await context.close();
+	}, 120_000);
+
+	it('draws the recipient address and the time into image previews only when the link asks for watermarks', async () => {
+		const pngPath = path.join(workDir, 'white.png');
+		await writeFile(pngPath, whitePng(320, 200));
+		const { fileId } = await uploadSource('white.png', false, { path: pngPath, type: 'image/png' });
+		const marked = await shareLink(fileId, { watermark: true });
+		const bare = await shareLink(fileId);
+		const context = await recipient();
+		const page = await context.newPage();
+
+		await page.goto(`/s/${marked.token}`);
+		await page.getByTestId('share-preview-toggle').click();
+		const preview = page.getByTestId('preview-image');
+		await preview.waitFor({ timeout: 30_000 });
+		expect(await preview.evaluate((el) => el.tagName)).toBe('CANVAS');
+		// The picture itself carries the mark: a white image comes back with drawn pixels.
+		await expect
+			.poll(
+				() =>
+					preview.evaluate((el) => {
+						const canvas = el as HTMLCanvasElement;
+						const context = canvas.getContext('2d')!;
+						const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+						let marked = 0;
+						for (let i = 0; i < data.length; i += 4) {
+							if (data[i]! < 200 || data[i + 1]! < 200 || data[i + 2]! < 200) marked++;
+						}
+						return { width: canvas.width, height: canvas.height, marked: marked > 100 };
+					}),
+				{ timeout: 15_000 }
+			)
+			.toEqual({ width: 320, height: 200, marked: true });
+
+		await page.goto(`/s/${bare.token}`);
+		await page.getByTestId('share-preview-toggle').click();
+		await page.getByTestId('preview-image').waitFor({ timeout: 30_000 });
+		expect(await page.getByTestId('preview-image').evaluate((el) => el.tagName)).toBe('IMG');
 		await context.close();
 	}, 120_000);
 
