@@ -23,15 +23,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import {
-	MemoryTransferStore,
-	NodeHasher,
-	NodePartSender,
-	NodeUploadApi,
 	RecordCipher,
-	SwitchableNetworkStatus,
+	createNodePorts,
 	openFileSource,
-	systemClock,
-	systemRandom
+	type NodeUploadApiOptions
 } from '../src/lib/adapters/node';
 import {
 	createHeader,
@@ -89,10 +84,10 @@ async function upload(
 	const { client } = await newUser(server.url, 'Bench Sender');
 	const apiToken = await client.json<{ token: string }>('POST', '/api/tokens', { name: 'bench' });
 	const room = await client.json<{ id: string }>('POST', '/api/rooms', { name: 'Bench' });
-	const api = new NodeUploadApi({
+	const api: NodeUploadApiOptions = {
 		baseUrl: server.url,
 		auth: { kind: 'bearer', token: apiToken.body.token }
-	});
+	};
 	const name = encrypt ? 'bench-encrypted.bin' : 'bench-plain.bin';
 	const file = await openFileSource(source, { name, type: 'application/octet-stream' });
 	let fragment = '';
@@ -110,16 +105,7 @@ async function upload(
 	}
 	const runner = new TransferRunner(
 		{ transferId: randomUUID(), roomId: room.body.id, file },
-		{
-			api,
-			sender: new NodePartSender(),
-			store: new MemoryTransferStore(),
-			clock: systemClock,
-			network: new SwitchableNetworkStatus(),
-			random: systemRandom,
-			hasher: new NodeHasher(),
-			...(cipher && { cipher })
-		},
+		createNodePorts(api, cipher && { cipher }),
 		{ checksumAlgorithm: 'CRC32C' }
 	);
 	await runner.start();

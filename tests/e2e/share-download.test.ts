@@ -13,15 +13,10 @@ import {
 } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-	MemoryTransferStore,
-	NodeHasher,
-	NodePartSender,
-	NodeUploadApi,
 	RecordCipher,
-	SwitchableNetworkStatus,
+	createNodePorts,
 	openFileSource,
-	systemClock,
-	systemRandom
+	type NodeUploadApiOptions
 } from '$lib/adapters/node';
 import { encodeBase64url } from '$lib/core/crypto/base64url';
 import {
@@ -56,7 +51,7 @@ const CONCURRENCY = 5;
 let browser: Browser;
 let workDir: string;
 let source: { path: string; sha256: string };
-let owner: { client: ApiClient; api: NodeUploadApi; roomId: string };
+let owner: { client: ApiClient; api: NodeUploadApiOptions; roomId: string };
 
 beforeAll(async () => {
 	browser = await launchBrowser();
@@ -65,10 +60,10 @@ beforeAll(async () => {
 	const { client } = await newUser(baseURL, 'Sam Sender');
 	const token = await client.json<{ token: string }>('POST', '/api/tokens', { name: 'share-e2e' });
 	const room = await client.json<{ id: string }>('POST', '/api/rooms', { name: 'Shared' });
-	const api = new NodeUploadApi({
+	const api: NodeUploadApiOptions = {
 		baseUrl: baseURL,
 		auth: { kind: 'bearer', token: token.body.token }
-	});
+	};
 	owner = { client, api, roomId: room.body.id };
 }, 120_000);
 
@@ -137,16 +132,7 @@ async function uploadSource(
 	}
 	const runner = new TransferRunner(
 		{ transferId: randomUUID(), roomId: owner.roomId, file },
-		{
-			api: owner.api,
-			sender: new NodePartSender(),
-			store: new MemoryTransferStore(),
-			clock: systemClock,
-			network: new SwitchableNetworkStatus(),
-			random: systemRandom,
-			hasher: new NodeHasher(),
-			...(cipher && { cipher })
-		},
+		createNodePorts(owner.api, cipher && { cipher }),
 		{ checksumAlgorithm: 'CRC32C' }
 	);
 	await runner.start();

@@ -1,17 +1,7 @@
-import { mathRandom, systemClock } from '$lib/adapters/clock';
-import { parseHeader } from '$lib/core/crypto';
 import { TransferError } from '$lib/core/errors';
-import {
-	Downloader,
-	planEncryptedRanges,
-	planPlainRanges,
-	type DownloadEvents,
-	type DownloadUrlSource,
-	type DownloadWriter
-} from '$lib/core/download';
-import { WorkerDecryptTransform } from './decrypt-transform';
-import { IdbDownloadStore } from './idb-download-store';
-import { FetchRangeFetcher } from './range-fetcher';
+import type { Downloader, DownloadUrlSource } from '$lib/core/download';
+import { createBrowserDownload, type BrowserDownloadInput } from './browser-download';
+import type { WorkerDecryptTransform } from './decrypt-transform';
 
 /**
  * A room member's presigned GET (GET /api/files/{id}/download, 5 minutes, Range works); a
@@ -49,16 +39,10 @@ export class MemberUrlSource implements DownloadUrlSource {
 	}
 }
 
-export interface MemberDownloadInput {
+export interface MemberDownloadInput extends BrowserDownloadInput {
 	/** Unique per download (the writer's staging file is named after it). */
 	downloadId: string;
 	fileId: string;
-	/** Bytes as stored: the ciphertext size for encrypted files. */
-	storedSize: number;
-	/** Encrypted files: the stored header and the file key (from the room key or this browser). */
-	encryption: { header: unknown; key: Uint8Array<ArrayBuffer> } | null;
-	writer: DownloadWriter;
-	events: DownloadEvents;
 }
 
 /**
@@ -69,22 +53,5 @@ export function createMemberDownload(input: MemberDownloadInput): {
 	downloader: Downloader;
 	transform: WorkerDecryptTransform | null;
 } {
-	const header = input.encryption ? parseHeader(input.encryption.header) : null;
-	const transform =
-		input.encryption && header ? new WorkerDecryptTransform(input.encryption.key, header) : null;
-	const downloader = new Downloader(
-		input.downloadId,
-		header ? planEncryptedRanges(header) : planPlainRanges(input.storedSize),
-		{
-			urls: new MemberUrlSource(input.fileId),
-			fetcher: new FetchRangeFetcher(),
-			writer: input.writer,
-			store: new IdbDownloadStore(),
-			clock: systemClock,
-			random: mathRandom,
-			transform: transform ?? undefined
-		},
-		input.events
-	);
-	return { downloader, transform };
+	return createBrowserDownload(input.downloadId, new MemberUrlSource(input.fileId), input);
 }
