@@ -1,4 +1,4 @@
-// `tsx scripts/bench-upload.ts [--size 2048] [--mem-size 4096] [--no-mem] [--only local|s3|none] [--deadline-min 9]` (MiB):
+// `tsx scripts/bench-upload.ts [--size 2048] [--mem-size 4096] [--no-mem] [--only local|s3|none] [--cpu] [--deadline-min 9]` (MiB):
 // the browser upload engine in Chromium against a raw baseline measured in the same run, by
 // the same page, to the same server:
 //   raw     = the page itself: POST /api/uploads, sign every part, PUT `file.slice()` parts
@@ -37,6 +37,7 @@ import { startFerry, type FerryServer } from '../tests/helpers/ferry-server';
 import { createTestBucket, type TestBucket } from '../tests/helpers/s3-bucket';
 import { ensureBuild } from './lib/build';
 import { rendererPids, rssBytes } from '../tests/helpers/renderer-memory';
+import { formatCpuUse, startCpuUse } from '../tests/helpers/cpu-use';
 
 const MiB = 1024 * 1024;
 const RAW_PARALLEL = 6;
@@ -54,6 +55,8 @@ const MEM_SIZE = Number(arg('mem-size') ?? 4096) * MiB;
 const WITH_MEM = !process.argv.includes('--no-mem');
 /** --only local | s3 | none: speed runs on one storage only, or none (the memory run uses local disk). */
 const ONLY = arg('only');
+/** --cpu: after each run, the CPU seconds each process and thread kind used (from /proc). */
+const CPU = process.argv.includes('--cpu');
 if (!(SIZE > 0) || !(MEM_SIZE > 0)) throw new Error('--size and --mem-size are MiB, > 0');
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
@@ -131,8 +134,18 @@ async function openRoom(
 	return { context, page, close };
 }
 
-/** The raw baseline: the page uploads the file itself with parallel fetch PUTs of File.slice(). */
-async function rawRun(target: Target, file: string, size: number): Promise<RunResult> {
+/**
+ * The raw baseline: the page uploads the file itself with parallel fetch PUTs of File.slice().
+ * With `readEachPart`, every part is also read once in one of two workers before its PUT
+ * (FileReaderSync, 8 MiB at a time, bytes dropped): the least any uploader that checksums each
+ * part in the browser must do on top of the raw PUTs.
+ */
+async function rawRun(
+	target: Target,
+	file: string,
+	size: number,
+	readEachPart = false
+): Promise<RunResult> {
 	const { page, close } = await openRoom(target);
 	try {
 		await page.evaluate(() => {
@@ -143,8 +156,9 @@ async function rawRun(target: Target, file: string, size: number): Promise<RunRe
 			document.body.append(input);
 		});
 		await page.locator('#bench-raw-file').setInputFiles(file);
+		const cpu = CPU ? startCpuUse() : null;
 		const result = await page.evaluate(
-			async ({ roomId, parallel }) => {
+			async ({ roomId, parallel, readEachPart }) => {
 				const picked = (document.getElementById('bench-raw-file') as HTMLInputElement).files![0]!;
 				const json = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
 					const res = await fetch(url, {
@@ -181,17 +195,39 @@ async function rawRun(target: Target, file: string, size: number): Promise<RunRe
 					signed.push(...answer.parts);
 				}
 				const etags: { partNumber: number; etag: string }[] = [];
+				// Two reader workers, like the engine's pool on two cores; a part waits for a free one.
+				const source = `onmessage = (e) => {
+					const r = new FileReaderSync(); let n = 0;
+					for (let at = 0; at < e.data.size; at += 8388608) n += r.readAsArrayBuffer(e.data.slice(at, at + 8388608)).byteLength;
+					postMessage(n);
+				};`;
+				const readers = readEachPart
+					? Array.from(
+							{ length: 2 },
+							() => new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })))
+						)
+					: [];
+				const waiting: ((w: Worker) => void)[] = [];
+				const readOnce = async (blob: Blob): Promise<void> => {
+					const worker = readers.pop() ?? (await new Promise<Worker>((r) => waiting.push(r)));
+					const read = await new Promise<number>((r) => {
+						worker.onmessage = (e) => r(e.data as number);
+						worker.postMessage(blob);
+					});
+					if (read !== blob.size) throw new Error(`read ${read} of ${blob.size} bytes`);
+					const next = waiting.shift();
+					if (next) next(worker);
+					else readers.push(worker);
+				};
 				let next = 0;
 				await Promise.all(
 					Array.from({ length: parallel }, async () => {
 						while (next < signed.length) {
 							const part = signed[next++]!;
 							const start = (part.partNumber - 1) * created.partSize;
-							const res = await fetch(part.url, {
-								method: 'PUT',
-								headers: part.headers,
-								body: picked.slice(start, Math.min(picked.size, start + created.partSize))
-							});
+							const body = picked.slice(start, Math.min(picked.size, start + created.partSize));
+							if (readEachPart) await readOnce(body);
+							const res = await fetch(part.url, { method: 'PUT', headers: part.headers, body });
 							if (!res.ok) throw new Error(`PUT part ${part.partNumber}: ${res.status}`);
 							await res.body?.cancel();
 							const etag = res.headers.get('etag');
@@ -205,8 +241,9 @@ async function rawRun(target: Target, file: string, size: number): Promise<RunRe
 				await json('POST', `/api/uploads/${created.uploadId}/complete`, { parts: etags });
 				return { ms: performance.now() - t0, parts: created.partCount, partSize: created.partSize };
 			},
-			{ roomId: target.roomId, parallel: RAW_PARALLEL }
+			{ roomId: target.roomId, parallel: RAW_PARALLEL, readEachPart }
 		);
+		if (cpu) console.log(formatCpuUse(cpu.stop()));
 		return { ...result, bytes: size };
 	} finally {
 		await close();
@@ -365,6 +402,7 @@ async function engineRun(
 			}, 20);
 		});
 		const sampler = options.sample ? await startSampler(context, page) : null;
+		const cpu = CPU ? startCpuUse() : null;
 		await page.getByTestId('file-input').setInputFiles(file);
 		const errors: string[] = [];
 		page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -402,6 +440,7 @@ async function engineRun(
 			await new Promise((r) => setTimeout(r, 1000));
 		}
 		const memory = await sampler?.stop();
+		if (cpu) console.log(formatCpuUse(cpu.stop()));
 		const bench = await page.evaluate(
 			() =>
 				(
@@ -504,11 +543,22 @@ async function main(): Promise<void> {
 		for (const t of targets) {
 			if (ONLY && ONLY !== (t.label.startsWith('S3') ? 's3' : 'local')) continue;
 			console.log(`\n${t.label}:`);
+			// The test gateway keeps objects in 8 GiB of RAM (memstore) and frees deleted ones only
+			// at its garbage collection, hours later: a 4th 2 GiB upload fills it and PUTs hang.
+			const s3 = t.label.startsWith('S3');
 			const raw1 = await rawRun(t, file, SIZE);
 			await checkStored(t, path.basename(file), SIZE);
 			console.log(
 				`  raw #1             ${fmt(mbps(raw1.bytes, raw1.ms), 0).padStart(5)} MB/s  ${fmt(raw1.ms / 1000, 2)} s  (${raw1.parts} parts of ${mib(raw1.partSize!)})`
 			);
+			// Local disk only: on the test gateway a 4th 2 GiB upload would fill its memory.
+			const rawRead = s3 ? null : await rawRun(t, file, SIZE, true);
+			if (rawRead) {
+				await checkStored(t, path.basename(file), SIZE);
+				console.log(
+					`  raw + read #1      ${fmt(mbps(rawRead.bytes, rawRead.ms), 0).padStart(5)} MB/s  ${fmt(rawRead.ms / 1000, 2)} s  (each part also read once in a worker)`
+				);
+			}
 			const plain = await engineRun(t, file, SIZE, { encrypt: false });
 			await checkStored(t, path.basename(file), SIZE);
 			console.log(
@@ -519,9 +569,6 @@ async function main(): Promise<void> {
 			console.log(
 				`  engine encrypted   ${fmt(mbps(enc.bytes, enc.ms), 0).padStart(5)} MB/s  ${fmt(enc.ms / 1000, 2)} s  (plaintext bytes; ${enc.phases})`
 			);
-			// The test gateway keeps objects in 8 GiB of RAM (memstore) and frees deleted ones only
-			// at its garbage collection, hours later: a 4th 2 GiB upload fills it and PUTs hang.
-			const s3 = t.label.startsWith('S3');
 			const raw2 = s3 && SIZE * 4 > 7 * 1024 * MiB ? null : await rawRun(t, file, SIZE);
 			if (raw2) {
 				await checkStored(t, path.basename(file), SIZE);
@@ -538,6 +585,12 @@ async function main(): Promise<void> {
 			);
 			console.log(`  => engine plain     = ${fmt(rawMs / plain.ms, 2)}x raw`);
 			console.log(`  => engine encrypted = ${fmt(rawMs / enc.ms, 2)}x raw`);
+			if (rawRead) {
+				console.log(
+					`  => raw + read       = ${fmt(rawMs / rawRead.ms, 2)}x raw: the ceiling for an engine that reads each part to checksum it`
+				);
+				console.log(`  => engine plain     = ${fmt(rawRead.ms / plain.ms, 2)}x raw + read`);
+			}
 		}
 
 		if (WITH_MEM) {

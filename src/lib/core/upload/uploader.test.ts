@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64, encodeBase64 } from '@oslojs/encoding';
 import { DEFAULT_CONCURRENCY_POLICY } from './adaptive';
+import type { PartTransform } from '../../ports';
+import type { SliceBody } from './testing/fakes';
 import { createHarness, record } from './testing/harness';
+import { TransferRunner } from './uploader';
 
 function sha256(bytes: Uint8Array): Uint8Array {
 	return new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -100,6 +103,35 @@ describe('TransferRunner: happy path', () => {
 });
 
 describe('TransferRunner: pipeline', () => {
+	it('prepares the parts it is about to send before the parts further ahead', async () => {
+		const h = createHarness(120);
+		// A pool of one worker, 20 ms a part: the order it is given parts is the order they are ready.
+		const order: number[] = [];
+		let busy: Promise<unknown> = Promise.resolve();
+		const transform: PartTransform = {
+			transform(job) {
+				const run = busy.then(async () => {
+					order.push(job.partIndex + 1);
+					await h.clock.sleep(20);
+					const size = (job.plain as SliceBody).size;
+					return { body: job.plain, size, checksum: undefined };
+				});
+				busy = run;
+				return run;
+			}
+		};
+		const runner = new TransferRunner(
+			{ transferId: 't-order', roomId: 'room-1', file: h.file },
+			{ ...h.ports, transform },
+			{ prepareAhead: 3, concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 3, max: 3 } }
+		);
+		await h.clock.run(runner.start());
+		expect(runner.state.status).toBe('done');
+		// Parts 1-3 start the upload: none of them waits behind parts 4-6 prepared ahead.
+		expect(order.slice(0, 3)).toEqual([1, 2, 3]);
+		expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+	});
+
 	it('hashes and signs the next parts while a part is still uploading', async () => {
 		const h = createHarness(50);
 		h.sender.script(1, { delayMs: 1_000 });
