@@ -1,5 +1,6 @@
-// CPU time used by the processes below this one (Chromium's processes, the Ferry server), by
-// process kind and thread name, from Linux /proc: where a benchmark run spends the two cores.
+// CPU time used by the processes below this one (Chromium's processes, the Ferry server) and by
+// the test S3 gateway's processes, by process kind and thread name, from Linux /proc: where a
+// benchmark run spends the two cores.
 // Sampled every 250 ms so a process that exits keeps its last figure.
 import fs from 'node:fs';
 
@@ -64,6 +65,19 @@ function descendants(root: number): number[] {
 	return [...below];
 }
 
+/** Services a run talks to that are not our children: the test S3 gateway's processes. */
+const SERVICES = new Set(['radosgw', 'ceph-osd', 'ceph-mon', 'ceph-mgr']);
+
+function services(): Map<number, string> {
+	const found = new Map<number, string>();
+	for (const name of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(name)) continue;
+		const s = statOf(`/proc/${name}/stat`);
+		if (s && SERVICES.has(s.comm)) found.set(Number(name), s.comm);
+	}
+	return found;
+}
+
 export interface CpuUse {
 	stop(): { totalMs: number; rows: ThreadUse[] };
 }
@@ -74,9 +88,10 @@ export function startCpuUse(root = process.pid): CpuUse {
 	const last = new Map<string, ThreadUse>();
 	const kinds = new Map<number, string>();
 	const sample = () => {
-		for (const pid of descendants(root)) {
+		const gateway = services();
+		for (const pid of [...descendants(root), ...gateway.keys()]) {
 			let kind = kinds.get(pid);
-			if (!kind) kinds.set(pid, (kind = kindOf(pid)));
+			if (!kind) kinds.set(pid, (kind = gateway.get(pid) ?? kindOf(pid)));
 			let tids: string[] = [];
 			try {
 				tids = fs.readdirSync(`/proc/${pid}/task`);
