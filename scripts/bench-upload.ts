@@ -1,4 +1,4 @@
-// `tsx scripts/bench-upload.ts [--size 2048] [--mem-size 4096] [--no-mem] [--only local|s3|none] [--cpu] [--deadline-min 9]` (MiB):
+// `tsx scripts/bench-upload.ts [--size 2048] [--mem-size 4096] [--no-mem] [--mem-encrypted] [--only local|s3|none] [--cpu] [--deadline-min 9]` (MiB):
 // the browser upload engine in Chromium against a raw baseline measured in the same run, by
 // the same page, to the same server:
 //   raw     = the page itself: POST /api/uploads, sign every part, PUT `file.slice()` parts
@@ -36,7 +36,7 @@ import { CHROMIUM_ARGS, chromiumPath } from '../tests/helpers/browser';
 import { startFerry, type FerryServer } from '../tests/helpers/ferry-server';
 import { createTestBucket, type TestBucket } from '../tests/helpers/s3-bucket';
 import { ensureBuild } from './lib/build';
-import { rendererPids, rssBytes } from '../tests/helpers/renderer-memory';
+import { browserPids, rendererPids, rssBytes } from '../tests/helpers/renderer-memory';
 import { formatCpuUse, startCpuUse } from '../tests/helpers/cpu-use';
 
 const MiB = 1024 * 1024;
@@ -53,6 +53,8 @@ function arg(name: string): string | undefined {
 const SIZE = Number(arg('size') ?? 2048) * MiB;
 const MEM_SIZE = Number(arg('mem-size') ?? 4096) * MiB;
 const WITH_MEM = !process.argv.includes('--no-mem');
+/** --mem-encrypted: the memory run uploads with end-to-end encryption (sealed parts are in-memory Blobs). */
+const MEM_ENCRYPTED = process.argv.includes('--mem-encrypted');
 /** --only local | s3 | none: speed runs on one storage only, or none (the memory run uses local disk). */
 const ONLY = arg('only');
 /** --cpu: after each run, the CPU seconds each process and thread kind used (from /proc). */
@@ -256,6 +258,8 @@ interface Sampler {
 		workerHeap: number;
 		workerBacking: number;
 		rendererRss: number;
+		browserRss: number;
+		browserRssFirst: number;
 		samples: number;
 		workerSeen: boolean;
 	}>;
@@ -315,6 +319,8 @@ async function startSampler(context: BrowserContext, page: Page): Promise<Sample
 		workerHeap: 0,
 		workerBacking: 0,
 		rendererRss: 0,
+		browserRss: 0,
+		browserRssFirst: 0,
 		samples: 0,
 		workerSeen: false
 	};
@@ -338,6 +344,9 @@ async function startSampler(context: BrowserContext, page: Page): Promise<Sample
 		}
 		const rss = rendererPids().reduce((sum, pid) => sum + rssBytes(pid), 0);
 		peak.rendererRss = Math.max(peak.rendererRss, rss);
+		const browser = browserPids().reduce((sum, pid) => sum + rssBytes(pid), 0);
+		if (peak.samples === 0) peak.browserRssFirst = browser;
+		peak.browserRss = Math.max(peak.browserRss, browser);
 		peak.samples++;
 	};
 	const loop = (async () => {
@@ -598,9 +607,12 @@ async function main(): Promise<void> {
 			const big = makeFile(dir, MEM_SIZE, `bench-mem-${MEM_SIZE / MiB}mib.bin`);
 			fs.rmSync(file);
 			console.log(
-				`\nmemory during one ${mib(MEM_SIZE)} engine upload (plain, local disk; file written in ${fmt((performance.now() - t1) / 1000)} s), sampled every 500 ms:`
+				`\nmemory during one ${mib(MEM_SIZE)} engine upload (${MEM_ENCRYPTED ? 'encrypted' : 'plain'}, local disk; file written in ${fmt((performance.now() - t1) / 1000)} s), sampled every 500 ms:`
 			);
-			const run = await engineRun(targets[0]!, big, MEM_SIZE, { encrypt: false, sample: true });
+			const run = await engineRun(targets[0]!, big, MEM_SIZE, {
+				encrypt: MEM_ENCRYPTED,
+				sample: true
+			});
 			const m = run.memory!;
 			console.log(
 				`  speed                      ${fmt(mbps(run.bytes, run.ms), 0)} MB/s, ${fmt(run.ms / 1000, 1)} s, ${m.samples} samples`
@@ -618,6 +630,9 @@ async function main(): Promise<void> {
 			);
 			console.log(
 				`  renderer RSS peak          ${fmt(m.rendererRss / MiB)} MiB   (/proc VmRSS of all renderer processes)`
+			);
+			console.log(
+				`  browser process RSS        ${fmt(m.browserRssFirst / MiB)} MiB at the start, peak ${fmt(m.browserRss / MiB)} MiB   (holds in-memory Blob data)`
 			);
 		}
 		console.log(`\nbench-upload: done in ${fmt((Date.now() - wall) / 1000)} s (build included)`);

@@ -1,6 +1,6 @@
-// Resident memory of the Chromium renderer processes started by this Node process (Linux /proc).
+// Resident memory of the Chromium processes started by this Node process (Linux /proc).
 // A renderer holds the page's and its dedicated workers' heaps plus ArrayBuffer backing stores,
-// which V8's JS heap figures do not include.
+// which V8's JS heap figures do not include; the browser process holds Blob data.
 import fs from 'node:fs';
 
 interface Proc {
@@ -26,8 +26,8 @@ function readProcs(): Proc[] {
 	return procs;
 }
 
-/** Renderer processes below `rootPid` (default: this process). */
-export function rendererPids(rootPid = process.pid): number[] {
+/** Chromium processes below `rootPid` (default: this process). */
+function chromiumBelow(rootPid: number): Proc[] {
 	const procs = readProcs();
 	const below = new Set<number>([rootPid]);
 	let grew = true;
@@ -40,7 +40,24 @@ export function rendererPids(rootPid = process.pid): number[] {
 			}
 		}
 	}
-	return procs.filter((p) => below.has(p.pid) && p.pid !== rootPid && p.cmdline.includes('--type=renderer')).map((p) => p.pid);
+	return procs.filter((p) => below.has(p.pid) && p.pid !== rootPid && p.cmdline.includes('chrom'));
+}
+
+/** Renderer processes below `rootPid` (default: this process). */
+export function rendererPids(rootPid = process.pid): number[] {
+	return chromiumBelow(rootPid)
+		.filter((p) => p.cmdline.includes('--type=renderer'))
+		.map((p) => p.pid);
+}
+
+/**
+ * Chromium's browser processes below `rootPid` (no --type): they hold the data of in-memory
+ * Blobs, such as an encrypted upload's sealed parts, which no renderer figure includes.
+ */
+export function browserPids(rootPid = process.pid): number[] {
+	return chromiumBelow(rootPid)
+		.filter((p) => !p.cmdline.includes('--type='))
+		.map((p) => p.pid);
 }
 
 /** VmRSS of one process in bytes, 0 when it is gone. */
