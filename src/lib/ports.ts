@@ -193,7 +193,13 @@ export interface PartTransform {
 			algorithm: ChecksumAlgorithm | undefined;
 		},
 		signal: AbortSignal
-	): Promise<{ body: PartBody; size: number; checksum: string | undefined }>;
+	): Promise<{
+		body: PartBody;
+		size: number;
+		checksum: string | undefined;
+		/** Frees what holds the body (a temporary file, for example) once the PUT is over. */
+		release?: () => void;
+	}>;
 }
 
 // ---- Persistence ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { TransferError } from '$lib/core/errors';
 import type { PartBody, PartTransform } from '$lib/ports';
 import type { RecordCipher } from '$lib/adapters/crypto/cipher';
 import type { PartJob, PartResult, PartWorkerApi } from './part-protocol';
+import { claimSpool, dropSpooled } from './part-spool';
 
 interface Slot {
 	readonly api: Comlink.Remote<PartWorkerApi>;
@@ -36,8 +37,16 @@ export class PartPool {
 	readonly #slots: Slot[] = [];
 	readonly #queue: Queued[] = [];
 
+	#spool: Promise<string | null> | null = null;
+
 	constructor(size = poolSize()) {
 		this.#size = size;
+	}
+
+	/** This worker's spool for sealed parts, claimed on first use (part-spool.ts). */
+	spool(): Promise<string | null> {
+		this.#spool ??= claimSpool();
+		return this.#spool;
 	}
 
 	run(job: PartJob, signal: AbortSignal): Promise<PartResult> {
@@ -113,16 +122,30 @@ export class PoolPartTransform implements PartTransform {
 			throw new TransferError('unknown', 'a pool part must be a Blob slice');
 		const { partIndex, isLast, algorithm, plain } = job;
 		const encryption = this.#encryption;
+		const spool = encryption ? await this.#pool.spool() : null;
 		let result: PartResult;
 		try {
 			result = await this.#pool.run(
-				{ plain, partIndex, isLast, algorithm, ...(encryption && { encryption }) },
+				{
+					plain,
+					partIndex,
+					isLast,
+					algorithm,
+					...(encryption && { encryption }),
+					...(spool && { spool })
+				},
 				signal
 			);
 		} catch (error) {
 			if (signal.aborted) throw signal.reason;
 			throw toTransferFailure(error);
 		}
-		return { body: result.body ?? plain, size: result.size, checksum: result.checksum };
+		const { body, spooled } = result;
+		return {
+			body: body ?? plain,
+			size: result.size,
+			checksum: result.checksum,
+			...(spooled && body instanceof File && spool && { release: () => dropSpooled(spool, body) })
+		};
 	}
 }

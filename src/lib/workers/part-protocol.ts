@@ -10,11 +10,18 @@ export interface PartJob {
 	algorithm: ChecksumAlgorithm | undefined;
 	/** Set for encrypted transfers. A CryptoKey is structured-cloneable even when not extractable. */
 	encryption?: { key: CryptoKey; header: EncryptionHeader };
+	/** The upload worker's spool (part-spool.ts) for sealed parts; without one they are Blobs. */
+	spool?: string;
 }
 
 export interface PartResult {
-	/** Undefined for a plain part: the caller sends its own slice, which the browser streams from disk. */
+	/**
+	 * Undefined for a plain part: the caller sends its own slice, which the browser streams from
+	 * disk. A sealed part is a spool File (deleted after its PUT) or, without a spool, a Blob.
+	 */
 	body: Blob | undefined;
+	/** Set when `body` is a spool file. */
+	spooled?: boolean;
 	size: number;
 	checksum: string | undefined;
 }

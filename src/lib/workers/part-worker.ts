@@ -9,6 +9,7 @@ import { createCRC32, createSHA256, type IHasher } from 'hash-wasm';
 import { encryptRecords } from '$lib/core/crypto';
 import type { ChecksumAlgorithm } from '$lib/ports';
 import type { PartJob, PartResult, PartWorkerApi } from './part-protocol';
+import { spoolPart } from './part-spool';
 
 const CASTAGNOLI = 0x82f63b78;
 // One job at a time per worker (the pool's rule), so one instance per algorithm is never shared.
@@ -70,7 +71,19 @@ async function encrypt(job: PartJob & Required<Pick<PartJob, 'encryption'>>): Pr
 		hasher.update(sealed);
 		checksum = encodeBase64(hasher.digest('binary'));
 	}
-	// A Blob goes back by reference and XHR streams it, so the bytes leave the JS heap here.
+	// A file-backed body (see part-spool.ts); a Blob where the spool cannot be used.
+	if (job.spool) {
+		try {
+			return {
+				body: await spoolPart(job.spool, sealed),
+				size: sealed.length,
+				checksum,
+				spooled: true
+			};
+		} catch {
+			// Out of quota, or OPFS refused: the part still goes, as an in-memory Blob.
+		}
+	}
 	return { body: new Blob([sealed]), size: sealed.length, checksum };
 }
 

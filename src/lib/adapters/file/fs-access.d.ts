@@ -25,6 +25,7 @@ interface FileSystemHandle {
 
 interface FileSystemDirectoryHandle {
 	values(): AsyncIterableIterator<FileSystemFileHandle | FileSystemDirectoryHandle>;
+	keys(): AsyncIterableIterator<string>;
 }
 
 interface DataTransferItem {

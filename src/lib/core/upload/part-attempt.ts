@@ -71,8 +71,18 @@ export async function preparePart(
 		const plain = io.file.slice(start, end);
 		const job = { partIndex: n - 1, plain, isLast, algorithm: io.algorithm };
 		const out = await io.transform.transform(job, signal);
-		checkSize(out.size);
-		return { body: out.body, checksum: out.checksum, release: () => {} };
+		let released = false;
+		const release = (): void => {
+			if (!released) out.release?.();
+			released = true;
+		};
+		try {
+			checkSize(out.size);
+		} catch (error) {
+			release();
+			throw error;
+		}
+		return { body: out.body, checksum: out.checksum, release };
 	}
 	if (!buffersParts(io))
 		return { body: io.file.slice(start, end), checksum: undefined, release: () => {} };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64, encodeBase64 } from '@oslojs/encoding';
+import { httpError } from '../errors';
 import { DEFAULT_CONCURRENCY_POLICY } from './adaptive';
 import type { PartTransform } from '../../ports';
 import type { SliceBody } from './testing/fakes';
@@ -103,6 +104,30 @@ describe('TransferRunner: happy path', () => {
 });
 
 describe('TransferRunner: pipeline', () => {
+	it("releases what holds a transform's body (a spool file) once each PUT is over, failed ones too", async () => {
+		const h = createHarness(40);
+		h.sender.script(2, { fail: httpError(503) });
+		let prepared = 0;
+		let released = 0;
+		const transform: PartTransform = {
+			async transform(job) {
+				prepared++;
+				const size = (job.plain as SliceBody).size;
+				return { body: job.plain, size, checksum: undefined, release: () => released++ };
+			}
+		};
+		const runner = new TransferRunner(
+			{ transferId: 't-release', roomId: 'room-1', file: h.file },
+			{ ...h.ports, transform },
+			{}
+		);
+		await h.clock.run(runner.start());
+		expect(runner.state.status).toBe('done');
+		// 4 parts, part 2 prepared twice (its first PUT failed): every preparation released once.
+		expect(prepared).toBe(5);
+		expect(released).toBe(prepared);
+	});
+
 	it('prepares the parts it is about to send before the parts further ahead', async () => {
 		const h = createHarness(120);
 		// A pool of one worker, 20 ms a part: the order it is given parts is the order they are ready.
