@@ -53,7 +53,7 @@ function arg(name: string): string | undefined {
 const SIZE = Number(arg('size') ?? 2048) * MiB;
 const MEM_SIZE = Number(arg('mem-size') ?? 4096) * MiB;
 const WITH_MEM = !process.argv.includes('--no-mem');
-/** --mem-encrypted: the memory run uploads with end-to-end encryption (sealed parts are in-memory Blobs). */
+/** --mem-encrypted: the memory run uploads with end-to-end encryption (sealed parts go through OPFS). */
 const MEM_ENCRYPTED = process.argv.includes('--mem-encrypted');
 /** --only local | s3 | none: speed runs on one storage only, or none (the memory run uses local disk). */
 const ONLY = arg('only');

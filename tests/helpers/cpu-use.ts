@@ -3,6 +3,7 @@
 // benchmark run spends the two cores.
 // Sampled every 250 ms so a process that exits keeps its last figure.
 import fs from 'node:fs';
+import { processesBelow, readProcs, type Proc } from './procs';
 
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
 
@@ -12,25 +13,21 @@ interface ThreadUse {
 	ms: number;
 }
 
-function statOf(file: string): { comm: string; ppid: number; ms: number } | null {
+/** A thread's (or process's) short name and its CPU time so far. */
+function cpuOf(file: string): { comm: string; ms: number } | null {
 	try {
 		const stat = fs.readFileSync(file, 'utf8');
 		const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
 		const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 		// rest[0] = state, [1] = ppid, [11] = utime, [12] = stime
-		return { comm, ppid: Number(rest[1]), ms: (Number(rest[11]) + Number(rest[12])) * TICK_MS };
+		return { comm, ms: (Number(rest[11]) + Number(rest[12])) * TICK_MS };
 	} catch {
 		return null;
 	}
 }
 
-function kindOf(pid: number): string {
-	let cmdline = '';
-	try {
-		cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-	} catch {
-		return 'gone';
-	}
+function kindOf({ comm, cmdline }: Proc): string {
+	if (SERVICES.has(comm)) return comm;
 	if (!cmdline.includes('chrom')) return cmdline.includes('node') ? 'node' : 'other';
 	const type = /--type=(\S+)/.exec(cmdline)?.[1];
 	if (!type) return 'browser';
@@ -43,39 +40,13 @@ function kindOf(pid: number): string {
 		: type;
 }
 
-function descendants(root: number): number[] {
-	const parent = new Map<number, number>();
-	for (const name of fs.readdirSync('/proc')) {
-		if (!/^\d+$/.test(name)) continue;
-		const s = statOf(`/proc/${name}/stat`);
-		if (s) parent.set(Number(name), s.ppid);
-	}
-	const below = new Set([root]);
-	let grew = true;
-	while (grew) {
-		grew = false;
-		for (const [pid, ppid] of parent) {
-			if (below.has(ppid) && !below.has(pid)) {
-				below.add(pid);
-				grew = true;
-			}
-		}
-	}
-	below.delete(root);
-	return [...below];
-}
-
 /** Services a run talks to that are not our children: the test S3 gateway's processes. */
 const SERVICES = new Set(['radosgw', 'ceph-osd', 'ceph-mon', 'ceph-mgr']);
 
-function services(): Map<number, string> {
-	const found = new Map<number, string>();
-	for (const name of fs.readdirSync('/proc')) {
-		if (!/^\d+$/.test(name)) continue;
-		const s = statOf(`/proc/${name}/stat`);
-		if (s && SERVICES.has(s.comm)) found.set(Number(name), s.comm);
-	}
-	return found;
+/** Our descendants and the gateway's processes, from one read of the process table. */
+function watched(root: number): Proc[] {
+	const procs = readProcs();
+	return [...processesBelow(root, procs), ...procs.filter((p) => SERVICES.has(p.comm))];
 }
 
 export interface CpuUse {
@@ -88,10 +59,10 @@ export function startCpuUse(root = process.pid): CpuUse {
 	const last = new Map<string, ThreadUse>();
 	const kinds = new Map<number, string>();
 	const sample = () => {
-		const gateway = services();
-		for (const pid of [...descendants(root), ...gateway.keys()]) {
+		for (const proc of watched(root)) {
+			const { pid } = proc;
 			let kind = kinds.get(pid);
-			if (!kind) kinds.set(pid, (kind = gateway.get(pid) ?? kindOf(pid)));
+			if (!kind) kinds.set(pid, (kind = kindOf(proc)));
 			let tids: string[] = [];
 			try {
 				tids = fs.readdirSync(`/proc/${pid}/task`);
@@ -99,7 +70,7 @@ export function startCpuUse(root = process.pid): CpuUse {
 				continue;
 			}
 			for (const tid of tids) {
-				const s = statOf(`/proc/${pid}/task/${tid}/stat`);
+				const s = cpuOf(`/proc/${pid}/task/${tid}/stat`);
 				if (!s) continue;
 				const key = `${pid}/${tid}`;
 				if (!first.has(key)) first.set(key, s.ms);

@@ -200,7 +200,7 @@ const api: DownloadStageApi = {
 		const dir = await root.getDirectoryHandle(STAGING_DIR, { create: true });
 		const wanted = new Set(keep);
 		const removed: string[] = [];
-		for await (const name of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) {
+		for await (const name of dir.keys()) {
 			if (wanted.has(name) || name === session?.name) continue;
 			await removeStaging(dir, name);
 			removed.push(name);

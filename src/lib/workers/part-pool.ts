@@ -140,12 +140,13 @@ export class PoolPartTransform implements PartTransform {
 			if (signal.aborted) throw signal.reason;
 			throw toTransferFailure(error);
 		}
-		const { body, spooled } = result;
+		const { body } = result;
 		return {
 			body: body ?? plain,
 			size: result.size,
 			checksum: result.checksum,
-			...(spooled && body instanceof File && spool && { release: () => dropSpooled(spool, body) })
+			// Only the spool makes Files (a fallback Blob is not one).
+			...(body instanceof File && spool && { release: () => dropSpooled(spool, body) })
 		};
 	}
 }

@@ -17,11 +17,10 @@ export interface PartJob {
 export interface PartResult {
 	/**
 	 * Undefined for a plain part: the caller sends its own slice, which the browser streams from
-	 * disk. A sealed part is a spool File (deleted after its PUT) or, without a spool, a Blob.
+	 * disk. A sealed part is a spool File (deleted after its PUT) or, without a spool, a Blob
+	 * (which is never a File).
 	 */
 	body: Blob | undefined;
-	/** Set when `body` is a spool file. */
-	spooled?: boolean;
 	size: number;
 	checksum: string | undefined;
 }

@@ -45,9 +45,22 @@ export async function claimSpool(): Promise<string | null> {
 	}
 }
 
+/** A spool's folder, looked up once per worker (it lives as long as the worker that owns it). */
+const folders = new Map<string, Promise<FileSystemDirectoryHandle>>();
+
+function spoolFolder(spool: string): Promise<FileSystemDirectoryHandle> {
+	let folder = folders.get(spool);
+	if (!folder) {
+		folder = spoolRoot().then((root) => root.getDirectoryHandle(spool));
+		folder.catch(() => folders.delete(spool));
+		folders.set(spool, folder);
+	}
+	return folder;
+}
+
 /** In a pool worker: writes the sealed bytes to a new spool file and returns it as a File. */
 export async function spoolPart(spool: string, bytes: Uint8Array<ArrayBuffer>): Promise<File> {
-	const dir = await (await spoolRoot()).getDirectoryHandle(spool);
+	const dir = await spoolFolder(spool);
 	const handle = await dir.getFileHandle(crypto.randomUUID(), { create: true });
 	const access = await handle.createSyncAccessHandle();
 	try {
@@ -63,7 +76,6 @@ export async function spoolPart(spool: string, bytes: Uint8Array<ArrayBuffer>): 
 /** Deletes a part's spool file once its PUT is over (success or not). */
 export function dropSpooled(spool: string, file: File): void {
 	void (async () => {
-		const dir = await (await spoolRoot()).getDirectoryHandle(spool);
-		await dir.removeEntry(file.name);
+		await (await spoolFolder(spool)).removeEntry(file.name);
 	})().catch(() => undefined);
 }

@@ -77,8 +77,7 @@ async function encrypt(job: PartJob & Required<Pick<PartJob, 'encryption'>>): Pr
 			return {
 				body: await spoolPart(job.spool, sealed),
 				size: sealed.length,
-				checksum,
-				spooled: true
+				checksum
 			};
 		} catch {
 			// Out of quota, or OPFS refused: the part still goes, as an in-memory Blob.

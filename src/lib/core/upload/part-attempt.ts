@@ -42,6 +42,15 @@ export interface PreparedPart {
 	release(): void;
 }
 
+/** `fn` on the first call only: a prepared part is released once, whoever releases it. */
+function once(fn: () => void): () => void {
+	let done = false;
+	return () => {
+		if (!done) fn();
+		done = true;
+	};
+}
+
 /** True when preparing a part puts its bytes into this thread's memory. */
 export function buffersParts(io: Pick<PartIO, 'cipher' | 'algorithm' | 'transform'>): boolean {
 	return io.transform === undefined && (io.cipher !== undefined || io.algorithm !== undefined);
@@ -71,11 +80,7 @@ export async function preparePart(
 		const plain = io.file.slice(start, end);
 		const job = { partIndex: n - 1, plain, isLast, algorithm: io.algorithm };
 		const out = await io.transform.transform(job, signal);
-		let released = false;
-		const release = (): void => {
-			if (!released) out.release?.();
-			released = true;
-		};
+		const release = once(() => out.release?.());
 		try {
 			checkSize(out.size);
 		} catch (error) {
@@ -87,11 +92,7 @@ export async function preparePart(
 	if (!buffersParts(io))
 		return { body: io.file.slice(start, end), checksum: undefined, release: () => {} };
 	io.onBuffer(1);
-	let released = false;
-	const release = (): void => {
-		if (!released) io.onBuffer(-1);
-		released = true;
-	};
+	const release = once(() => io.onBuffer(-1));
 	try {
 		let bytes = await io.file.read(start, end);
 		signal.throwIfAborted();

@@ -6,7 +6,6 @@ import { DEFAULT_CONCURRENCY_POLICY } from './adaptive';
 import type { PartTransform } from '../../ports';
 import type { SliceBody } from './testing/fakes';
 import { createHarness, record } from './testing/harness';
-import { TransferRunner } from './uploader';
 
 function sha256(bytes: Uint8Array): Uint8Array {
 	return new Uint8Array(createHash('sha256').update(bytes).digest());
@@ -116,11 +115,7 @@ describe('TransferRunner: pipeline', () => {
 				return { body: job.plain, size, checksum: undefined, release: () => released++ };
 			}
 		};
-		const runner = new TransferRunner(
-			{ transferId: 't-release', roomId: 'room-1', file: h.file },
-			{ ...h.ports, transform },
-			{}
-		);
+		const runner = h.runner({}, 't-release', { transform });
 		await h.clock.run(runner.start());
 		expect(runner.state.status).toBe('done');
 		// 4 parts, part 2 prepared twice (its first PUT failed): every preparation released once.
@@ -145,10 +140,10 @@ describe('TransferRunner: pipeline', () => {
 				return run;
 			}
 		};
-		const runner = new TransferRunner(
-			{ transferId: 't-order', roomId: 'room-1', file: h.file },
-			{ ...h.ports, transform },
-			{ prepareAhead: 3, concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 3, max: 3 } }
+		const runner = h.runner(
+			{ prepareAhead: 3, concurrency: { ...DEFAULT_CONCURRENCY_POLICY, initial: 3, max: 3 } },
+			't-order',
+			{ transform }
 		);
 		await h.clock.run(runner.start());
 		expect(runner.state.status).toBe('done');

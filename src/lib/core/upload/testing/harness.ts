@@ -23,7 +23,12 @@ export interface Harness {
 	hasher: Sha256Hasher;
 	ports: UploadPorts;
 	file: FakeFile;
-	runner(options?: Partial<UploadOptions>, transferId?: string): TransferRunner;
+	/** `ports` replace the fakes' (a transform, for example). */
+	runner(
+		options?: Partial<UploadOptions>,
+		transferId?: string,
+		ports?: Partial<UploadPorts>
+	): TransferRunner;
 }
 
 export function createHarness(fileSize: number): Harness {
@@ -46,8 +51,8 @@ export function createHarness(fileSize: number): Harness {
 		hasher,
 		ports,
 		file,
-		runner: (options = {}, transferId = 't-1') =>
-			new TransferRunner({ transferId, roomId: 'room-1', file }, ports, options)
+		runner: (options = {}, transferId = 't-1', extra = {}) =>
+			new TransferRunner({ transferId, roomId: 'room-1', file }, { ...ports, ...extra }, options)
 	};
 }
 
