@@ -59,6 +59,22 @@ describe('end-to-end encrypted upload', () => {
 				.poll(() => t.state.textContent(), { timeout: 240_000, interval: 100 })
 				.toBe('Done');
 			console.log(`1 GiB encrypted upload: ${((Date.now() - started) / 1000).toFixed(2)} s`);
+			// Sealed parts went through this worker's spool folder in OPFS, and none is left behind
+			// taking the person's disk (each is deleted once its PUT is over; the delete may trail
+			// the last part's confirmation by a moment).
+			const spooled = () =>
+				page.evaluate(async () => {
+					const root = await navigator.storage.getDirectory();
+					const spools = await root.getDirectoryHandle('ferry-parts');
+					let folders = 0;
+					let files = 0;
+					for await (const folder of spools.values()) {
+						folders++;
+						if (folder.kind === 'directory') for await (const _ of folder.keys()) files++;
+					}
+					return { folders, files };
+				});
+			await expect.poll(spooled).toEqual({ folders: 1, files: 0 });
 			const fileId = await t.item.getAttribute('data-file-id');
 			expect(fileId).toBeTruthy();
 
